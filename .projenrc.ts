@@ -1,0 +1,79 @@
+import { awscdk, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+// The single source of project configuration. Regenerate with `npx projen`.
+//
+// aws-cdk-lib floor: 2.267.0. It is the first release where cdk-nag v3's
+// policy-validation plugins run during `app.synth()` / `cdk synth`
+// (`Validations.of(app).addPlugins(...)`), which the isolation checks and the
+// policy pack rely on. The newest integ-runner reads cloud-assembly schema <= 53
+// (aws-cdk-lib <= 2.257), so integration tests use an equivalent runner; the
+// README explains the trade-off.
+const CDK_FLOOR = '2.267.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-defence-in-depth',
+  description: 'AWS CDK constructs that deploy a web service behind independent layers of defence and prove at synth time that the layers share no dependency.',
+  author: 'cdk-defence-in-depth maintainers',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/cdk-defence-in-depth/cdk-defence-in-depth.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk', 'aws-cdk', 'waf', 'modsecurity', 'defence-in-depth', 'security', 'object-lock'],
+  license: 'Apache-2.0',
+  cdkVersion: CDK_FLOOR,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  // Other languages (Go is optional and left out: its module path needs a repo of its own).
+  publishToPypi: { distName: 'cdk-defence-in-depth', module: 'cdk_defence_in_depth' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkdefenceindepth',
+    mavenGroupId: 'io.github.cdk-defence-in-depth',
+    mavenArtifactId: 'cdk-defence-in-depth',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkDefenceInDepth', packageId: 'CdkDefenceInDepth' },
+
+  docgen: true,
+  eslint: true,
+  jest: true,
+  jestOptions: {
+    // Snapshots are a complement to assertions and never rewritten by a test run.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testTimeout: 120_000,
+      // Synthesizing full example apps under coverage is slow on 2 cores; coverage is
+      // reported, the suite is not gated on it.
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+    },
+  },
+
+  // cdk-nag v3 is how users gate pipelines; the library acknowledges its own by-design
+  // findings with reasons, and (issue 3) ships its checks as a cdk-nag pack.
+  peerDeps: ['cdk-nag@^3.0.2'],
+  devDeps: [
+    'aws-cdk@^2',
+    // AGPL: dev-only, used by tests to simulate the synthesized IAM policies.
+    '@cloud-copilot/iam-simulate',
+  ],
+
+  githubOptions: { mergify: false },
+  depsUpgrade: false,
+  gitignore: ['cdk.out/', '/examples/**/cdk.out/', '*.d.ts.map'],
+});
+
+// Examples and scripts are type-checked by the test tsconfig and linted like src.
+project.eslint?.addLintPattern('examples');
+project.eslint?.addLintPattern('scripts');
+
+// The README's main job: synthesize the example app with the real CLI and print a summary.
+const example = project.addTask('example', {
+  description: 'Synthesize the example app under examples/ into cdk.out/ and print a summary',
+});
+example.exec('cdk synth --app "ts-node --transpile-only --project test/tsconfig.json examples/log-archive/app.ts" --output cdk.out --quiet');
+example.exec('ts-node --transpile-only --project test/tsconfig.json scripts/summarize-assembly.ts cdk.out');
+
+project.synth();

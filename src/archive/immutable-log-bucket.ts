@@ -1,0 +1,153 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IKey } from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** How long new objects are locked, and in which mode. */
+export interface ObjectLockSettings {
+  readonly mode: 'COMPLIANCE' | 'GOVERNANCE';
+  readonly days: number;
+}
+
+/** Internal: the settings the archive passes to each of its buckets. */
+export interface ImmutableLogBucketProps {
+  readonly bucketName?: string;
+  /** The archive's own key; `undefined` means SSE-S3 (for delivery services that cannot use KMS). */
+  readonly encryptionKey?: IKey;
+  /** Why this bucket uses SSE-S3 rather than KMS (required without `encryptionKey`). */
+  readonly sseS3Reason?: string;
+  /** `undefined` for a bucket S3 cannot lock (a server access log target). */
+  readonly objectLock?: ObjectLockSettings;
+  readonly breakGlassRole?: iam.IRole;
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  readonly serverAccessLogsPrefix?: string;
+  readonly transitionAfterDays: number;
+  readonly transitionStorageClass: s3.StorageClass;
+  readonly expireAfterDays?: number;
+}
+
+/**
+ * A versioned, private, TLS-only bucket whose objects nobody can delete,
+ * unlock or shorten the retention of: S3 Object Lock where S3 allows it, and a
+ * bucket policy that denies the weakening actions to every principal but the
+ * break-glass role. Validation of the numbers is the archive's job.
+ */
+export class ImmutableLogBucket extends Construct {
+  public readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: ImmutableLogBucketProps) {
+    super(scope, id);
+    // Log delivery by bucket policy, never by ACL, whatever the app's feature flags say.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: props.encryptionKey ? true : undefined,
+      versioned: true,
+      objectLockEnabled: props.objectLock !== undefined,
+      objectLockDefaultRetention: props.objectLock
+        ? (props.objectLock.mode === 'COMPLIANCE'
+          ? s3.ObjectLockRetention.compliance(Duration.days(props.objectLock.days))
+          : s3.ObjectLockRetention.governance(Duration.days(props.objectLock.days)))
+        : undefined,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsPrefix,
+      lifecycleRules: [{
+        id: 'transition-to-cheaper-class',
+        transitions: [{ storageClass: props.transitionStorageClass, transitionAfter: Duration.days(props.transitionAfterDays) }],
+        noncurrentVersionTransitions: [{ storageClass: props.transitionStorageClass, transitionAfter: Duration.days(props.transitionAfterDays) }],
+        expiration: props.expireAfterDays !== undefined ? Duration.days(props.expireAfterDays) : undefined,
+        noncurrentVersionExpiration: props.expireAfterDays !== undefined ? Duration.days(props.expireAfterDays) : undefined,
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
+      // Archived logs outlive the stack: deleting the stack must never delete evidence.
+      removalPolicy: RemovalPolicy.RETAIN,
+      autoDeleteObjects: false,
+    });
+
+    for (const statement of immutabilityStatements(this.bucket.bucketArn, props.breakGlassRole, props.objectLock)) {
+      this.bucket.addToResourcePolicy(statement);
+    }
+    this.bucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    if (!props.encryptionKey) {
+      Validations.of(this.bucket).acknowledge({ id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: props.sseS3Reason ?? 'SSE-S3 by design' });
+    }
+  }
+}
+
+/** Actions on archived objects that would delete them or weaken their lock. */
+export const OBJECT_WEAKENING_ACTIONS = [
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:PutObjectRetention',
+  's3:BypassGovernanceRetention',
+  's3:PutObjectLegalHold',
+];
+
+/**
+ * Actions on the bucket that would weaken every object's protection. Lifecycle
+ * changes are denied as a whole: IAM cannot look inside a lifecycle rule to
+ * tell an early expiry from a harmless transition.
+ */
+export const BUCKET_WEAKENING_ACTIONS = [
+  's3:PutBucketObjectLockConfiguration',
+  's3:PutBucketVersioning',
+  's3:PutLifecycleConfiguration',
+];
+
+/**
+ * The deny statements of an archive bucket's policy. They apply to every
+ * principal, including the account's administrators and root, unless a
+ * break-glass role is named (`aws:PrincipalArn` is the only exemption).
+ */
+export function immutabilityStatements(bucketArn: string, breakGlassRole?: iam.IRole, lock?: ObjectLockSettings): iam.PolicyStatement[] {
+  const exemption = breakGlassRole ? { ArnNotEquals: { 'aws:PrincipalArn': breakGlassRole.roleArn } } : undefined;
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'DenyDeletingOrUnlockingArchivedLogs',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: OBJECT_WEAKENING_ACTIONS,
+      resources: [`${bucketArn}/*`],
+      conditions: exemption,
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyWeakeningTheArchive',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: BUCKET_WEAKENING_ACTIONS,
+      resources: [bucketArn],
+      conditions: exemption,
+    }),
+  ];
+  if (lock) {
+    // A writer may set its own lock on upload; it must not be weaker than the default.
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyUploadsWithAWeakerLockMode',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [`${bucketArn}/*`],
+      conditions: {
+        'Null': { 's3:object-lock-mode': 'false' },
+        'StringNotEquals': { 's3:object-lock-mode': lock.mode },
+      },
+    }));
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyUploadsWithAShorterRetention',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [`${bucketArn}/*`],
+      conditions: { NumericLessThan: { 's3:object-lock-remaining-retention-days': String(lock.days) } },
+    }));
+  }
+  return statements;
+}

@@ -1,0 +1,2 @@
+export * from './log-archive';
+export * from './log-delivery-path';

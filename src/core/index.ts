@@ -1,0 +1,3 @@
+export * from './defence-layer';
+export * from './log-destination';
+// validation-error.ts is internal: jsii cannot export subclasses of Error.

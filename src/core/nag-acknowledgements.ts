@@ -1,0 +1,24 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { IConstruct } from 'constructs';
+
+/**
+ * Acknowledges cdk-nag's `AwsSolutions-IAM5` finding for each wildcard resource
+ * of a policy the library writes itself, with the reason it is the narrowest
+ * possible. The finding id holds the resource as cdk-nag flattens it, which is
+ * only known once cross-stack references are resolved, so the acknowledgement
+ * is made during validation (after prepare, before policy plugins run).
+ */
+export function acknowledgeWildcardResources(policy: IConstruct, resources: string[], reason: string): void {
+  policy.node.addValidation({
+    validate: () => {
+      for (const resource of resources) {
+        const flat = flattenCfnReference(Stack.of(policy).resolve(resource));
+        // Recorded as Validations.acknowledge() records it: its id check refuses the
+        // '::' inside a flattened ARN such as '<AWS::Partition>'.
+        policy.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [`AwsSolutions-IAM5[Resource::${flat}]`]: reason });
+      }
+      return [];
+    },
+  });
+}
