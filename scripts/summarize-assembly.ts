@@ -48,9 +48,10 @@ function main(): number {
 
 function countAcknowledgements(manifest: any): number {
   let count = 0;
-  for (const artifact of Object.values<any>(manifest.artifacts ?? {})) {
-    const file = artifact.properties?.metadataFile ? path.join(outdir, artifact.properties.metadataFile) : undefined;
-    const metadata = file && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : artifact.metadata ?? {};
+  for (const [name, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
+    // Newer assemblies keep a stack's metadata in <stack>.metadata.json.
+    const file = path.join(outdir, `${name}.metadata.json`);
+    const metadata = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : artifact.metadata ?? {};
     for (const entries of Object.values<any>(metadata)) {
       count += entries.filter((e: any) => e.type === 'aws:cdk:acknowledged-rules').length;
     }

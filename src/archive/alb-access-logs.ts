@@ -37,9 +37,9 @@ export function enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer, bucke
   const layer = DefenceLayer.of(loadBalancer);
   const lbRegion = Stack.of(loadBalancer).region;
   const v = new PropValidator(loadBalancer);
-  v.check(bucket !== undefined, 'albAccessLogs', 'false (no access-log bucket)',
+  v.checkDescribed(bucket !== undefined, 'albAccessLogs', 'false (no access-log bucket)',
     'an archive with `albAccessLogs: true`, or imported with `albAccessLogBucketName`');
-  v.check(layer !== undefined, 'loadBalancer', `'${loadBalancer.node.path}' (outside every DefenceLayer)`,
+  v.checkDescribed(layer !== undefined, 'loadBalancer', `'${loadBalancer.node.path}' (outside every DefenceLayer)`,
     'a load balancer inside a DefenceLayer: its logs land under that layer\'s prefix');
   v.check(Token.isUnresolved(lbRegion) || Token.isUnresolved(bucketRegion) || lbRegion === bucketRegion,
     'loadBalancer region', lbRegion, `the access-log bucket's region (${bucketRegion}): ELB delivers only within its region`);

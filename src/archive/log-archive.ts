@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -86,13 +86,14 @@ export interface LogArchiveProps {
 
   /**
    * Other accounts whose layers may deliver into the archive (12-digit ids).
+   * Needs `bucketName`: those accounts import the archive by name.
    * @default - only this account
    */
   readonly trustedAccounts?: string[];
 
   /**
    * An AWS Organization whose accounts' layers may deliver into the archive (`o-...`).
-   * ALB access logs still need the account in `trustedAccounts`.
+   * ALB access logs still need the account in `trustedAccounts`. Needs `bucketName`.
    * @default - no organization-wide access
    */
   readonly organizationId?: string;
@@ -188,9 +189,9 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
     v.integerInRange('transitionAfter', transitionDays, minTransition, LIMITS.maxRetentionDays, 'days');
     if (expireDays !== undefined) {
       v.integerInRange('expireAfter', expireDays, 1, Number.MAX_SAFE_INTEGER, 'days');
-      v.check(expireDays >= retentionDays, 'expireAfter', `${expireDays} days`,
+      v.checkDescribed(expireDays >= retentionDays, 'expireAfter', `${expireDays} days`,
         `at least the retention (${retentionDays} days): nothing may expire while it is locked`);
-      v.check(expireDays > transitionDays, 'expireAfter', `${expireDays} days`, `more than transitionAfter (${transitionDays} days)`);
+      v.checkDescribed(expireDays > transitionDays, 'expireAfter', `${expireDays} days`, `more than transitionAfter (${transitionDays} days)`);
     }
     for (const account of trustedAccounts) {
       v.matches('trustedAccounts', account, /^\d{12}$/, 'a 12-digit AWS account id');
@@ -200,6 +201,8 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
       v.check(props.bucketName.length <= 59, 'bucketName', props.bucketName,
         'at most 59 characters: the ALB access-log bucket is named `<bucketName>-alb`');
     }
+    v.checkDescribed(props.bucketName !== undefined || (trustedAccounts.length === 0 && !props.organizationId), 'bucketName',
+      'undefined (with trustedAccounts or organizationId)', 'a bucket name whenever other accounts deliver: they import the archive by name');
     v.matches('organizationId', props.organizationId, /^o-[a-z0-9]{10,32}$/, 'an AWS Organization id like o-a1b2c3d4e5');
     v.throwIfInvalid();
 
@@ -251,7 +254,9 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
       ...lifecycle,
     });
     this.bucket = archive.bucket;
-    this.allowOtherAccountsToDeliver(archive.bucket, trustedAccounts, props.organizationId);
+    if (props.bucketName) {
+      this.allowOtherAccountsToDeliver(archive.bucket, props.bucketName, trustedAccounts, props.organizationId);
+    }
 
     if (props.albAccessLogs ?? true) {
       const alb = new ImmutableLogBucket(this, 'AlbAccessLogs', {
@@ -280,7 +285,9 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
   }
 
   /** Delivery roles of trusted accounts may write (never read) and encrypt through S3 with the archive key. */
-  private allowOtherAccountsToDeliver(bucket: s3.Bucket, accounts: string[], organizationId?: string): void {
+  private allowOtherAccountsToDeliver(bucket: s3.Bucket, bucketName: string, accounts: string[], organizationId?: string): void {
+    // The key policy names the bucket by name: a reference to the bucket would be a cycle (the bucket uses the key).
+    const bucketArnByName = `arn:${Aws.PARTITION}:s3:::${bucketName}`;
     const grantees: Array<{ principal: iam.IPrincipal; conditions?: Record<string, unknown>; name: string }> = [];
     if (accounts.length > 0) {
       grantees.push({ principal: new iam.CompositePrincipal(...accounts.map(a => new iam.AccountPrincipal(a))), name: 'TrustedAccounts' });
@@ -311,7 +318,7 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
         conditions: {
           ...conditions,
           StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' },
-          StringEquals: { ...(conditions?.StringEquals as object ?? {}), 'kms:EncryptionContext:aws:s3:arn': bucket.bucketArn },
+          StringEquals: { ...(conditions?.StringEquals as object ?? {}), 'kms:EncryptionContext:aws:s3:arn': bucketArnByName },
         },
       }));
     }

@@ -192,7 +192,7 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
   public addLogGroup(logGroup: logs.ILogGroup, options: LogSubscriptionOptions = {}): void {
     const owner = DefenceLayer.of(logGroup);
     const v = new PropValidator(this);
-    v.check(owner === undefined || owner.layerName === this.layerName, 'addLogGroup(logGroup)',
+    v.checkDescribed(owner === undefined || owner.layerName === this.layerName, 'addLogGroup(logGroup)',
       `'${logGroup.node.path}' (in layer '${owner?.layerName}')`,
       `a log group of layer '${this.layerName}': a layer ships only its own logs, through its own path`);
     v.throwIfInvalid();

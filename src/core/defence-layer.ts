@@ -81,7 +81,7 @@ export class DefenceLayer extends Construct implements IDefenceLayer {
     v.matches('layerName', props.layerName, /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
       'lowercase letters, digits and hyphens, 2 to 32 characters, starting with a letter and not ending with a hyphen');
     const enclosing = DefenceLayer.of(scope);
-    v.check(enclosing === undefined, 'scope', `'${scope.node.path}' (inside layer '${enclosing?.layerName}' at '${enclosing?.node.path}')`,
+    v.checkDescribed(enclosing === undefined, 'scope', `'${scope.node.path}' (inside layer '${enclosing?.layerName}' at '${enclosing?.node.path}')`,
       'a scope outside every other DefenceLayer: layers are siblings, never nested');
     v.throwIfInvalid();
 
@@ -99,9 +99,9 @@ export class DefenceLayer extends Construct implements IDefenceLayer {
     const current = DefenceLayer.of(construct);
     const containsLayer = construct.node.findAll().some(c => DefenceLayer.isDefenceLayer(c));
     const v = new PropValidator(this);
-    v.check(current === undefined, 'include(construct)', `'${construct.node.path}' (already in layer '${current?.layerName}')`,
+    v.checkDescribed(current === undefined, 'include(construct)', `'${construct.node.path}' (already in layer '${current?.layerName}')`,
       'a construct that belongs to no layer yet: a resource belongs to exactly one layer');
-    v.check(!containsLayer, 'include(construct)', `'${construct.node.path}' (contains a DefenceLayer)`,
+    v.checkDescribed(!containsLayer, 'include(construct)', `'${construct.node.path}' (contains a DefenceLayer)`,
       'a subtree without DefenceLayers: layers are never nested');
     v.throwIfInvalid();
     Object.defineProperty(construct, ADOPTED_BY, { value: this });

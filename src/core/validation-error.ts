@@ -54,11 +54,17 @@ export class PropValidator {
     return ok;
   }
 
+  /** Like `check`, with the value already described in words (e.g. with its unit or context). */
+  public checkDescribed(ok: boolean, prop: string, described: string, allowed: string): boolean {
+    if (!ok) this.problems.push({ prop, value: described, allowed });
+    return ok;
+  }
+
   /** A whole number in [min, max]; tokens are skipped. */
   public integerInRange(prop: string, value: number | undefined, min: number, max: number, unit = ''): void {
     if (value === undefined || Token.isUnresolved(value)) return;
     const suffix = unit ? ` ${unit}` : '';
-    this.check(Number.isInteger(value) && value >= min && value <= max, prop, `${value}${suffix}`,
+    this.checkDescribed(Number.isInteger(value) && value >= min && value <= max, prop, `${value}${suffix}`,
       `a whole number from ${min} to ${max}${suffix}`);
   }
 
