@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 // The single source of project configuration. Regenerate with `npx projen`.
@@ -65,15 +65,25 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out/', '/examples/**/cdk.out/', '*.d.ts.map'],
 });
 
-// Examples and scripts are type-checked by the test tsconfig and linted like src.
-project.eslint?.addLintPattern('examples');
-project.eslint?.addLintPattern('scripts');
+// Examples and scripts are type-checked (and found by eslint's project service)
+// through a tsconfig of their own, like test/.
+for (const dir of ['examples', 'scripts']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: {
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '..', isolatedModules: true },
+      include: ['**/*.ts'],
+      exclude: ['node_modules'],
+    },
+  });
+  project.eslint?.addLintPattern(dir);
+}
 
 // The README's main job: synthesize the example app with the real CLI and print a summary.
 const example = project.addTask('example', {
   description: 'Synthesize the example app under examples/ into cdk.out/ and print a summary',
 });
-example.exec('cdk synth --app "ts-node --transpile-only --project test/tsconfig.json examples/log-archive/app.ts" --output cdk.out --quiet');
-example.exec('ts-node --transpile-only --project test/tsconfig.json scripts/summarize-assembly.ts cdk.out');
+example.exec('cdk synth --app "ts-node --transpile-only --project examples/tsconfig.json examples/log-archive/app.ts" --output cdk.out --quiet');
+example.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/summarize-assembly.ts cdk.out');
 
 project.synth();

@@ -136,8 +136,8 @@ export function immutabilityStatements(bucketArn: string, breakGlassRole?: iam.I
       actions: ['s3:PutObject'],
       resources: [`${bucketArn}/*`],
       conditions: {
-        'Null': { 's3:object-lock-mode': 'false' },
-        'StringNotEquals': { 's3:object-lock-mode': lock.mode },
+        Null: { 's3:object-lock-mode': 'false' },
+        StringNotEquals: { 's3:object-lock-mode': lock.mode },
       },
     }));
     statements.push(new iam.PolicyStatement({

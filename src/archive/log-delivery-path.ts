@@ -126,7 +126,7 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
           resources: [keyArn],
           conditions: {
             // With S3 Bucket Keys the encryption context is the bucket's ARN, without them the object's.
-            'StringLike': { 'kms:ViaService': 's3.*.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': [props.target.bucketArn, objectArns] },
+            StringLike: { 'kms:ViaService': 's3.*.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': [props.target.bucketArn, objectArns] },
           },
         }),
         new iam.PolicyStatement({

@@ -104,11 +104,13 @@ describe('LogArchive bucket', () => {
       Action: ['s3:PutBucketObjectLockConfiguration', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration'],
     });
     expect(bySid('DenyUploadsWithAWeakerLockMode')).toMatchObject({
-      Effect: 'Deny', Action: 's3:PutObject',
+      Effect: 'Deny',
+      Action: 's3:PutObject',
       Condition: { Null: { 's3:object-lock-mode': 'false' }, StringNotEquals: { 's3:object-lock-mode': 'COMPLIANCE' } },
     });
     expect(bySid('DenyUploadsWithAShorterRetention')).toMatchObject({
-      Effect: 'Deny', Action: 's3:PutObject',
+      Effect: 'Deny',
+      Action: 's3:PutObject',
       Condition: { NumericLessThan: { 's3:object-lock-remaining-retention-days': '365' } },
     });
     expect(statements).toContainEqual(expect.objectContaining({
@@ -137,12 +139,14 @@ describe('LogArchive bucket', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
-        Sid: 'DenyDestroyingTheArchiveKey',
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DeleteImportedKeyMaterial'],
-      })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'DenyDestroyingTheArchiveKey',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DeleteImportedKeyMaterial'],
+        })]),
+      },
     });
     expect(Object.values(template.findResources('AWS::KMS::Key'))[0].DeletionPolicy).toBe('Retain');
   });
@@ -194,14 +198,16 @@ describe('LogArchive bucket', () => {
     expect(JSON.stringify(write.Principal)).toContain(':iam::333333333333:root');
     expect(statements.filter(s => s.Effect === 'Allow').flatMap(s => [s.Action].flat())).not.toContainEqual(expect.stringMatching(/^s3:(Get|List)Object|^s3:ListBucket$/));
     template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
-        Sid: 'AllowEncryptingThroughS3FromTrustedAccounts',
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Condition: {
-          StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' },
-          StringEquals: { 'kms:EncryptionContext:aws:s3:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${NAME}`]] } },
-        },
-      })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'AllowEncryptingThroughS3FromTrustedAccounts',
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Condition: {
+            StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' },
+            StringEquals: { 'kms:EncryptionContext:aws:s3:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${NAME}`]] } },
+          },
+        })]),
+      },
     });
   });
 
