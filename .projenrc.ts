@@ -79,6 +79,12 @@ for (const dir of ['examples', 'scripts']) {
   project.eslint?.addLintPattern(dir);
 }
 
+// ts-jest compiles tests one file at a time (isolatedModules) and skips type errors:
+// type-check tests, examples and scripts as a whole before the tests run.
+const typecheck = project.addTask('typecheck', { description: 'Type-check tests, examples and scripts' });
+for (const dir of ['test', 'examples', 'scripts']) typecheck.exec(`tsc --noEmit -p ${dir}/tsconfig.json`);
+project.testTask.prependSpawn(typecheck);
+
 // The README's main job: synthesize the example app with the real CLI and print a summary.
 const example = project.addTask('example', {
   description: 'Synthesize the example app under examples/ into cdk.out/ and print a summary',
