@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -20,6 +20,11 @@ export function allowElbLogDelivery(scope: IConstruct, bucket: s3.Bucket, accoun
   const principals: iam.IPrincipal[] = [new iam.ServicePrincipal(ELB_LOG_DELIVERY_SERVICE)];
   const elbAccount = Token.isUnresolved(region) ? undefined : RegionInfo.get(region).elbv2Account;
   if (elbAccount) principals.push(new iam.AccountPrincipal(elbAccount));
+  if (Token.isUnresolved(region)) {
+    Annotations.of(scope).addWarningV2('cdk-defence-in-depth:alb-logs-unknown-region',
+      'The archive\'s stack has no region, so its ALB access-log bucket admits only the ELB log-delivery service principal. ' +
+      'In regions opened before August 2022, ELB delivers as a regional account instead: set the stack\'s region (env) to admit it.');
+  }
   bucket.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AllowAlbAccessLogDelivery',
     principals,

@@ -189,6 +189,15 @@ describe('LogArchive bucket', () => {
     })));
   });
 
+  test('without a region, only the ELB service principal is admitted, with a warning saying why', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const archive = new LogArchive(stack, 'LogArchive');
+    const statement = policyStatementsOf(Template.fromStack(stack), logicalIdOf(stack, archive.albAccessLogBucket!))
+      .find(s => s.Sid === 'AllowAlbAccessLogDelivery');
+    expect(statement.Principal).toEqual({ Service: 'logdelivery.elasticloadbalancing.amazonaws.com' });
+    Annotations.fromStack(stack).hasWarning('/Agnostic/LogArchive', Match.stringLikeRegexp('set the stack\'s region'));
+  });
+
   test('trusted accounts may write (never read) and encrypt through S3 only', () => {
     const { stack, archive, template } = synth({ bucketName: NAME, trustedAccounts: ['222222222222', '333333333333'] });
     const statements = policyStatementsOf(template, logicalIdOf(stack, archive.bucket));
