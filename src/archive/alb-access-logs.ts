@@ -1,10 +1,11 @@
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { DefenceLayer } from '../core/defence-layer';
+import { IsolationMetadata } from '../core/isolation-metadata';
 import { PropValidator } from '../core/validation-error';
 
 /** The service principal of ELB log delivery in regions opened since August 2022 (and accepted in newer ones). */
@@ -53,8 +54,11 @@ export function enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer, bucke
   loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
   loadBalancer.setAttribute('access_logs.s3.bucket', bucket!.bucketName);
   loadBalancer.setAttribute('access_logs.s3.prefix', `${layer!.layerName}/alb`);
+  // The load balancer's references to the access-log bucket are its layer's own log delivery.
+  (loadBalancer.node.defaultChild as CfnResource).addMetadata(IsolationMetadata.LOG_DELIVERY, layer!.layerName);
   // ELB tests its write access when the attribute is set: the policy must exist first.
+  // Only the load balancer resource waits for it: its security group and listeners do not depend on the archive.
   if (bucket!.policy && Stack.of(bucket!) === Stack.of(loadBalancer)) {
-    loadBalancer.node.addDependency(bucket!.policy);
+    (loadBalancer.node.defaultChild as CfnResource).addDependency(bucket!.policy.node.defaultChild as CfnResource);
   }
 }

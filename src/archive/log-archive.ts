@@ -8,6 +8,8 @@ import { allowElbLogDelivery, enableAlbAccessLogs } from './alb-access-logs';
 import { ImmutableLogBucket } from './immutable-log-bucket';
 import { LogDeliveryPath } from './log-delivery-path';
 import { DefenceLayer } from '../core/defence-layer';
+import { IsolationMetadata } from '../core/isolation-metadata';
+import { markSubtree } from '../core/metadata-aspect';
 import { ILogDeliveryPath, ILogDestination, LogDeliveryOptions } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
 
@@ -173,6 +175,8 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
 
   constructor(scope: Construct, id: string, props: LogArchiveProps = {}) {
     super(scope, id, { layerName: LogArchive.LAYER_NAME });
+    // Layers may reach the archive only through their own delivery paths (see the isolation check).
+    markSubtree(this, IsolationMetadata.LOG_SINK, () => true);
 
     const retentionDays = props.retention?.toDays({ integral: false }) ?? 365;
     const mode = props.retentionMode ?? ArchiveRetentionMode.COMPLIANCE;

@@ -5,7 +5,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DefenceLayer } from '../core/defence-layer';
+import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, LogDeliveryOptions, LogSubscriptionOptions } from '../core/log-destination';
+import { markSubtree } from '../core/metadata-aspect';
 import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
 
@@ -58,6 +60,8 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
     super(scope, id);
     const layer = DefenceLayer.requireOf(this, 'A log delivery path');
     this.layerName = layer.layerName;
+    // Its references to the archive are this layer's own log delivery, not a dependency shared with other layers.
+    markSubtree(this, IsolationMetadata.LOG_DELIVERY, () => layer.layerName);
 
     const pathName = props.pathName ?? 'logs';
     const intervalSeconds = props.bufferingInterval?.toSeconds() ?? 300;

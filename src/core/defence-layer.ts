@@ -1,5 +1,8 @@
 import { Aspects, AspectPriority, CfnResource, IAspect } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { ISOLATION_CONTEXT_KEY, registerIsolationCheck, REPORT_DIRECTORY } from '../checks/isolation-check';
+import { IsolationMetadata } from './isolation-metadata';
+import { markSubtree } from './metadata-aspect';
 import { DefenceValidationError, PropValidator } from './validation-error';
 
 const LAYER_SYMBOL = Symbol.for('cdk-defence-in-depth.DefenceLayer');
@@ -10,6 +13,30 @@ export interface IDefenceLayer extends IConstruct {
   /** The layer's name, e.g. `edge`, `host`, `archive`; also its prefix in the log archive. */
   readonly layerName: string;
 }
+
+/** An explicit exemption from the isolation check. */
+export interface AllowSharedOptions {
+  /**
+   * Why sharing this resource cannot make the layers fail together. It is
+   * written into the template and listed in the defence-in-depth report.
+   * At least 10 characters.
+   */
+  readonly reason: string;
+  /**
+   * The layers that may share the resource.
+   * @default - any layers
+   */
+  readonly layers?: string[];
+}
+
+/** A declared read-only watch of another layer's resources. */
+export interface ObserveOptions {
+  /** What the layer watches for, e.g. "reads the host layer's heartbeat log group". At least 10 characters. */
+  readonly reason: string;
+}
+
+const LAYER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+const LAYER_NAME_ALLOWED = 'lowercase letters, digits and hyphens, 2 to 32 characters, starting with a letter and not ending with a hyphen';
 
 export interface DefenceLayerProps {
   /**
@@ -34,7 +61,15 @@ export interface DefenceLayerProps {
  */
 export class DefenceLayer extends Construct implements IDefenceLayer {
   /** The template metadata key that records a resource's layer. */
-  public static readonly METADATA_KEY = 'cdk-defence-in-depth:layer';
+  public static readonly METADATA_KEY = IsolationMetadata.LAYER;
+  /**
+   * Context key for what a short circuit does at synth: `"enforce"` (default,
+   * the synth fails) or `"report"` (the report is written and a warning
+   * shown; gate on `DefenceInDepthChecks` in the pipeline instead).
+   */
+  public static readonly ISOLATION_CONTEXT_KEY = ISOLATION_CONTEXT_KEY;
+  /** Folder of the cloud assembly (`cdk.out`) where each synth writes `report.md` and `report.json`. */
+  public static readonly REPORT_DIRECTORY = REPORT_DIRECTORY;
 
   /** Whether `x` is a `DefenceLayer` (works across copies of this library). */
   public static isDefenceLayer(x: any): x is DefenceLayer {
@@ -71,6 +106,27 @@ export class DefenceLayer extends Construct implements IDefenceLayer {
     return layer;
   }
 
+  /**
+   * Exempts a construct's resources (its whole subtree) from the isolation
+   * check: layers may share them. The only way to accept a shared dependency;
+   * the reason lands in the template and in the defence-in-depth report.
+   * What the exempted resources depend on is still checked.
+   */
+  public static allowShared(construct: IConstruct, options: AllowSharedOptions): void {
+    const v = new PropValidator(construct);
+    v.check(typeof options.reason === 'string' && options.reason.trim().length >= 10, 'reason', options.reason,
+      'a sentence of at least 10 characters saying why sharing cannot make the layers fail together');
+    const layers = options.layers;
+    if (layers !== undefined) {
+      v.check(layers.length >= 2, 'layers', layers.length, 'at least 2 layer names (or leave it out for any layers)');
+      layers.forEach((name, i) => v.matches(`layers[${i}]`, name, LAYER_NAME, LAYER_NAME_ALLOWED));
+      v.check(new Set(layers).size === layers.length, 'layers', layers.join(', '), 'distinct layer names');
+    }
+    v.throwIfInvalid();
+    const entry = { reason: options.reason.trim(), ...(layers ? { layers: [...layers].sort() } : {}) };
+    markSubtree(construct, IsolationMetadata.SHARED, () => entry);
+  }
+
   public readonly layerName: string;
 
   constructor(scope: Construct, id: string, props: DefenceLayerProps) {
@@ -78,8 +134,7 @@ export class DefenceLayer extends Construct implements IDefenceLayer {
     Object.defineProperty(this, LAYER_SYMBOL, { value: true });
 
     const v = new PropValidator(this);
-    v.matches('layerName', props.layerName, /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
-      'lowercase letters, digits and hyphens, 2 to 32 characters, starting with a letter and not ending with a hyphen');
+    v.matches('layerName', props.layerName, LAYER_NAME, LAYER_NAME_ALLOWED);
     const enclosing = DefenceLayer.of(scope);
     v.checkDescribed(enclosing === undefined, 'scope', `'${scope.node.path}' (inside layer '${enclosing?.layerName}' at '${enclosing?.node.path}')`,
       'a scope outside every other DefenceLayer: layers are siblings, never nested');
@@ -87,6 +142,30 @@ export class DefenceLayer extends Construct implements IDefenceLayer {
 
     this.layerName = props.layerName;
     Aspects.of(this).add(new LayerMembershipAspect(this), { priority: AspectPriority.MUTATING });
+    // Creating a layer is enough: the app's synth now runs the isolation check.
+    registerIsolationCheck(this);
+  }
+
+  /**
+   * Declares that this layer watches `target` (and its subtree) read-only, for
+   * example a heartbeat reading a peer's log group. References from this layer
+   * to the target are then "observes" edges: allowed, shown in the report and
+   * not followed. An IAM statement that grants more than reading (`Get*`,
+   * `List*`, `Describe*`, ...) on the target is still a dependency.
+   */
+  public observe(target: IConstruct, options: ObserveOptions): void {
+    const owner = DefenceLayer.of(target);
+    const v = new PropValidator(this);
+    v.check(typeof options.reason === 'string' && options.reason.trim().length >= 10, 'reason', options.reason,
+      'a sentence of at least 10 characters saying what the layer watches for');
+    v.checkDescribed(owner?.layerName !== this.layerName, 'observe(target)', `'${target.node.path}' (in this layer, '${this.layerName}')`,
+      'a construct of another layer, or outside every layer');
+    v.throwIfInvalid();
+    const entry = { layer: this.layerName, reason: options.reason.trim() };
+    markSubtree(target, IsolationMetadata.OBSERVED_BY, existing => {
+      const list = Array.isArray(existing) ? existing.filter((e: any) => e?.layer !== entry.layer) : [];
+      return [...list, entry].sort((a, b) => a.layer.localeCompare(b.layer));
+    });
   }
 
   /**

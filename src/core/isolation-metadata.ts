@@ -1,0 +1,21 @@
+/**
+ * Template metadata keys the isolation analysis reads. Everything the analysis
+ * knows about a resource is written on the resource itself, so it works on the
+ * synthesized templates of the whole app and any other tool can read it too.
+ */
+export class IsolationMetadata {
+  /** The resource's layer (same as `DefenceLayer.METADATA_KEY`). */
+  public static readonly LAYER = 'cdk-defence-in-depth:layer';
+  /** `{ reason, layers? }`: the resource may be shared by layers (an explicit exemption). */
+  public static readonly SHARED = 'cdk-defence-in-depth:shared';
+  /** `[{ layer, reason }]`: layers that watch this resource read-only (observes edges). */
+  public static readonly OBSERVED_BY = 'cdk-defence-in-depth:observed-by';
+  /** `true`: a resource of the log archive; layers reach it only through their own delivery path. */
+  public static readonly LOG_SINK = 'cdk-defence-in-depth:log-sink';
+  /** `"<layer>"`: a resource whose references to the log archive are its layer's own log delivery. */
+  public static readonly LOG_DELIVERY = 'cdk-defence-in-depth:log-delivery';
+  /** `"<role>"`: what a resource does for its layer (e.g. `heartbeat`, `going-dark-alarm`, `web-host`). */
+  public static readonly ROLE = 'cdk-defence-in-depth:role';
+
+  private constructor() {}
+}
