@@ -92,4 +92,8 @@ const example = project.addTask('example', {
 example.exec('cdk synth --app "ts-node --transpile-only --project examples/tsconfig.json examples/log-archive/app.ts" --output cdk.out --quiet');
 example.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/summarize-assembly.ts cdk.out');
 
+// RULES.md is generated from the rules themselves; a test fails when it is stale.
+project.addTask('rules-doc', { description: 'Write RULES.md from the rules of DefenceInDepthChecks' })
+  .exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/rules-doc.ts');
+
 project.synth();

@@ -39,7 +39,8 @@ export class DefenceInDepthChecks extends NagPack {
   constructor(scope?: IConstruct, props: DefenceInDepthChecksProps = {}) {
     super(scope, props);
     this.packName = PACK_NAME;
-    const v = new PropValidator(scope ?? { node: { path: 'DefenceInDepthChecks' } } as IConstruct);
+    // The pack is no construct: errors name it rather than the scope it was given.
+    const v = new PropValidator({ node: { path: 'DefenceInDepthChecks' } } as IConstruct);
     if (props.minimumRetentionDays !== undefined) v.integerInRange('minimumRetentionDays', props.minimumRetentionDays, 1, 36500, 'days');
     (props.adminPorts ?? []).forEach((p, i) => v.integerInRange(`adminPorts[${i}]`, p, 0, 65535, ''));
     v.throwIfInvalid();
@@ -84,7 +85,7 @@ export class DefenceInDepthChecks extends NagPack {
         violations.push({
           ruleName: outcome.ruleName,
           description: finding.message,
-          fix: outcome.rule.explanation,
+          fix: outcome.rule.fix,
           severity: outcome.rule.level,
           violatingResources: [resource],
         } as PolicyViolation);
@@ -103,7 +104,7 @@ export class DefenceInDepthChecks extends NagPack {
       scopes.push(current);
     }
     return scopes.some(c => c.node.metadata.some(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-      && m.data && Object.keys(m.data).some(k => k.replace(/^annotation::/i, '') === ruleName)));
+      && m.data && Object.keys(m.data).some(k => k.replace(/^annotation::/i, '').replace(/^DefenceInDepthChecks::/, '') === ruleName)));
   }
 }
 

@@ -120,3 +120,57 @@ describe('DefenceLayer', () => {
     expect(() => DefenceLayer.requireOf(stack, 'A widget')).toThrow(/'Stack' \(outside every DefenceLayer\)[\s\S]*A widget must be created inside a DefenceLayer/);
   });
 });
+
+describe('exemptions and observes edges', () => {
+  test('allowShared writes the reason (and the allowed layers) on every resource of the subtree', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const shared = new Construct(stack, 'Shared');
+    new sns.Topic(shared, 'A');
+    DefenceLayer.allowShared(shared, { reason: '  status page, best effort  ', layers: ['host', 'edge'] });
+    new sqs.Queue(shared, 'AddedLater');
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    const entries = Object.values(resources).map(r => r.Metadata?.['cdk-defence-in-depth:shared']);
+    expect(entries).toEqual([
+      { reason: 'status page, best effort', layers: ['edge', 'host'] },
+      { reason: 'status page, best effort', layers: ['edge', 'host'] },
+    ]);
+  });
+
+  test('allowShared refuses a missing reason, one layer, a bad and a repeated layer name, all at once', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const topic = new sns.Topic(stack, 'T');
+    expect(() => DefenceLayer.allowShared(topic, { reason: 'because', layers: ['Edge'] })).toThrow(new RegExp([
+      "Invalid configuration of 'Stack/T':",
+      '  - reason: "because" is not allowed; allowed: a sentence of at least 10 characters',
+      '  - layers: 1 is not allowed; allowed: at least 2 layer names',
+      '  - layers\\[0\\]: "Edge" is not allowed',
+    ].join('[\\s\\S]*')));
+    expect(() => DefenceLayer.allowShared(topic, { reason: 'a good enough reason', layers: ['edge', 'edge'] })).toThrow(/layers: "edge, edge" is not allowed; allowed: distinct layer names/);
+  });
+
+  test('observe records every observing layer on the target, sorted, without duplicates', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const host = new DefenceLayer(stack, 'Host', { layerName: 'host' });
+    const log = new sns.Topic(host, 'Heartbeat');
+    new DefenceLayer(stack, 'Watch', { layerName: 'watch' }).observe(log, { reason: 'reads the heartbeat' });
+    const edge = new DefenceLayer(stack, 'Edge', { layerName: 'edge' });
+    edge.observe(log, { reason: 'first reason here' });
+    edge.observe(log, { reason: 'second reason wins' });
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    const topic = Object.values(resources).find(r => r.Type === 'AWS::SNS::Topic');
+    expect(topic.Metadata['cdk-defence-in-depth:observed-by']).toEqual([
+      { layer: 'edge', reason: 'second reason wins' },
+      { layer: 'watch', reason: 'reads the heartbeat' },
+    ]);
+  });
+
+  test('observe refuses the layer\'s own resources and a missing reason', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const host = new DefenceLayer(stack, 'Host', { layerName: 'host' });
+    expect(() => host.observe(new sns.Topic(host, 'Own'), { reason: '' })).toThrow(new RegExp([
+      "Invalid configuration of 'Stack/Host':",
+      '  - reason: "" is not allowed',
+      "  - observe\\(target\\): 'Stack/Host/Own' \\(in this layer, 'host'\\) is not allowed; allowed: a construct of another layer, or outside every layer",
+    ].join('[\\s\\S]*')));
+  });
+});

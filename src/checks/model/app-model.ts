@@ -90,7 +90,7 @@ export class AppModel {
         stack,
         logicalId,
         type: def.Type,
-        path: typeof metadata['aws:cdk:path'] === 'string' ? metadata['aws:cdk:path'] : `${stack.path}/${logicalId}`,
+        path: typeof metadata['aws:cdk:path'] === 'string' ? metadata['aws:cdk:path'] : stack.constructPaths?.get(logicalId) ?? `${stack.path}/${logicalId}`,
         layer,
         metadata,
         properties: def.Properties ?? {},

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { NestedStack, Stack, Stage, Token } from 'aws-cdk-lib';
+import { CfnElement, NestedStack, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** One synthesized template of the app, with where it sits. */
@@ -19,6 +19,8 @@ export interface StackTemplate {
   readonly template: any;
   /** For a nested stack: its parent's key and the logical id of the `AWS::CloudFormation::Stack` resource. */
   readonly parent?: { readonly key: string; readonly logicalId: string };
+  /** Construct path by logical id, from the construct tree, for templates written without `aws:cdk:path` metadata. */
+  readonly constructPaths?: Map<string, string>;
 }
 
 /**
@@ -37,6 +39,7 @@ export function loadAppTemplates(root: IConstruct): StackTemplate[] {
     }
     const nested = NestedStack.isNestedStack(stack) ? stack : undefined;
     const parentStack = nested?.nestedStackParent;
+    const template = JSON.parse(fs.readFileSync(templatePath, 'utf-8'));
     return {
       key: templatePath,
       path: stack.node.path,
@@ -44,7 +47,8 @@ export function loadAppTemplates(root: IConstruct): StackTemplate[] {
       templatePath,
       account: literal(stack.account),
       region: literal(stack.region),
-      template: JSON.parse(fs.readFileSync(templatePath, 'utf-8')),
+      template,
+      constructPaths: hasPathMetadata(template) ? undefined : constructPathsOf(stack),
       parent: nested && parentStack && nested.nestedStackResource
         ? { key: templatePathOf(parentStack), logicalId: parentStack.getLogicalId(nested.nestedStackResource) }
         : undefined,
@@ -64,4 +68,22 @@ export function templatePathOf(stack: Stack): string {
 
 function literal(x: string): string {
   return Token.isUnresolved(x) ? 'unknown' : x;
+}
+
+function hasPathMetadata(template: any): boolean {
+  return Object.values<any>(template.Resources ?? {}).every(r => typeof r?.Metadata?.['aws:cdk:path'] === 'string');
+}
+
+/** The construct path of each of a stack's own CloudFormation elements (the CLI writes them as metadata; tests often do not). */
+function constructPathsOf(stack: Stack): Map<string, string> {
+  const paths = new Map<string, string>();
+  const visit = (node: IConstruct) => {
+    for (const child of node.node.children) {
+      if (Stack.isStack(child)) continue;
+      if (CfnElement.isCfnElement(child)) paths.set(stack.resolve(child.logicalId), child.node.path);
+      visit(child);
+    }
+  };
+  visit(stack);
+  return paths;
 }

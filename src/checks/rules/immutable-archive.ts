@@ -7,6 +7,7 @@ export class ImmutableArchive implements DefenceRule {
   public readonly id = 'ImmutableArchive';
   public readonly requirement = 'Every bucket that a layer delivers logs into has S3 Object Lock enabled with a default retention in COMPLIANCE mode of at least the minimum retention (365 days unless configured).';
   public readonly explanation = 'An attacker who gets into a layer tries to erase its tracks. Governance mode and short retentions can be lifted by a privileged principal; compliance mode cannot be lifted by anyone, root included.';
+  public readonly fix = 'Use LogArchive with its defaults (Object Lock in COMPLIANCE mode, 365 days), or raise the retention to the minimum.';
   public readonly level = 'error' as const;
 
   public appliesTo(ctx: RuleContext): string[] {

@@ -11,6 +11,7 @@ export class NoAdminIngressFromInternet implements DefenceRule {
   public readonly id = 'NoAdminIngressFromInternet';
   public readonly requirement = 'No security group allows ingress from 0.0.0.0/0 or ::/0 to an administrative port (SSH 22, Telnet 23, RDP 3389, VNC 5900, WinRM 5985-5986, Docker 2375-2376 unless configured), including rules for all protocols or port ranges that cover one.';
   public readonly explanation = 'Administration goes through SSM Session Manager or a trusted network. An admin port open to the world is a way around every layer of defence.';
+  public readonly fix = "Remove the rule and administer through SSM Session Manager, or limit the source to a trusted network's CIDR or prefix list.";
   public readonly level = 'error' as const;
 
   public appliesTo(ctx: RuleContext): string[] {

@@ -6,6 +6,7 @@ export class NoSharedDependency implements DefenceRule {
   public readonly id = 'NoSharedDependency';
   public readonly requirement = 'No resource other than the log archive, reached through each layer\'s own delivery path, is owned or depended on by two or more layers (directly or transitively), unless exempted with DefenceLayer.allowShared and a reason.';
   public readonly explanation = 'Layers that share a role, key, log group, function, security group, subnet, topic or parameter fail together: one mistake or breakdown takes out both controls, and defence in depth becomes a single line.';
+  public readonly fix = 'Give each layer its own resource; if sharing it cannot make the layers fail together, DefenceLayer.allowShared(construct, { reason }); for read-only watching, layer.observe(target, { reason }).';
   public readonly level = 'error' as const;
 
   public appliesTo(ctx: RuleContext): string[] {

@@ -9,6 +9,7 @@ export class RemoteLoggingPerLayer implements DefenceRule {
   public readonly id = 'RemoteLoggingPerLayer';
   public readonly requirement = 'Every layer other than the log archive has a delivery path of its own (a Firehose stream marked as its log delivery), and every log group of the layer is subscribed to one of its own delivery streams.';
   public readonly explanation = 'Logs that stay with the layer that wrote them can be rewritten by whoever compromises that layer, and a log pipeline shared by two layers can be choked for both at once.';
+  public readonly fix = "Create a delivery path inside the layer with archive.addDeliveryPath(layer, id) and subscribe each of the layer's log groups with deliveryPath.addLogGroup(logGroup).";
   public readonly level = 'error' as const;
 
   public appliesTo(ctx: RuleContext): string[] {

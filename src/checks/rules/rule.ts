@@ -37,6 +37,8 @@ export interface DefenceRule {
   readonly requirement: string;
   /** Why: the failure the rule guards against. */
   readonly explanation: string;
+  /** How to comply, one line (shown by the CDK as "Suggested fix"). */
+  readonly fix: string;
   readonly level: 'error' | 'warning';
   /** The layers the rule checks (the others show "n/a" in the report). */
   appliesTo(ctx: RuleContext): string[];

@@ -8,6 +8,7 @@ export class WafNotCountOnly implements DefenceRule {
   public readonly id = 'WafNotCountOnly';
   public readonly requirement = 'Every WAFv2 web ACL can block: its default action blocks, or at least one rule blocks (Block, Captcha or Challenge, or a rule group with OverrideAction None); no rule group is overridden to Count.';
   public readonly explanation = 'A rule or rule group left in count mode after tuning is the classic human error that turns a control into a log source. Counting is for tuning, not for production.';
+  public readonly fix = "Set the rule group's OverrideAction to None (override single rules to Count with RuleActionOverrides while tuning), or block by default.";
   public readonly level = 'error' as const;
 
   public appliesTo(ctx: RuleContext): string[] {

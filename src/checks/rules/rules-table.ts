@@ -1,0 +1,35 @@
+import { PACK_NAME } from '../defence-analysis';
+import { ALL_RULES } from './index';
+
+/** Rules that arrive with their layer's issue: listed so RULES.md shows the whole pack's plan. */
+const PLANNED = [
+  ['HeartbeatPerControl', 'Every control layer has a scheduled heartbeat that sends a canary attack and expects that control alone to block it.', 'heartbeats (src/heartbeat)'],
+  ['GoingDarkAlarmPerControl', 'Every control layer has a going-dark alarm on its log chatter that treats missing data as breaching.', 'heartbeats (src/heartbeat)'],
+  ['HostFilterEnforcing', 'The host filter runs ModSecurity with SecRuleEngine On, never DetectionOnly.', 'host layer (src/host)'],
+  ['EveryWebHostMirrored', 'Every web host that supports VPC Traffic Mirroring has a mirror session to the sensor fleet.', 'monitor layer (src/monitor)'],
+];
+
+/** RULES.md, generated from the rules themselves (`npx projen rules-doc`; a test keeps it in step). */
+export function rulesMarkdown(): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    '# DefenceInDepthChecks rules',
+    '',
+    '<!-- Generated from src/checks/rules by `npx projen rules-doc`. Do not edit by hand. -->',
+    '',
+    'Each rule looks at the synthesized templates of the whole app. Add the pack with',
+    '`Validations.of(app).addPlugins(new DefenceInDepthChecks(app))`; acknowledge a finding with',
+    '`Validations.of(construct).acknowledge({ id: \'DefenceInDepth-<Rule>\', reason })`.',
+    '',
+    '| rule | level | requires | why | fix |',
+    '|---|---|---|---|---|',
+    ...ALL_RULES.map(r => `| \`${PACK_NAME}-${r.id}\` | ${r.level} | ${cell(r.requirement)} | ${cell(r.explanation)} | ${cell(r.fix)} |`),
+    '',
+    '## Arriving with their layer',
+    '',
+    '| rule | requires | lands with |',
+    '|---|---|---|',
+    ...PLANNED.map(([id, req, layer]) => `| \`${PACK_NAME}-${id}\` | ${req} | ${layer} |`),
+    '',
+  ].join('\n');
+}
