@@ -96,4 +96,10 @@ example.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/s
 project.addTask('rules-doc', { description: 'Write RULES.md from the rules of DefenceInDepthChecks' })
   .exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/rules-doc.ts');
 
+// Performance: synth with and without the isolation check, at growing app sizes (run by hand).
+project.addTask('benchmark', {
+  description: 'Measure what the isolation check adds to synth time (args: resource counts, default 500 5000 50000)',
+  receiveArgs: true,
+}).exec('node --max-old-space-size=6144 -r ts-node/register/transpile-only scripts/benchmark-isolation.ts', { env: { TS_NODE_PROJECT: 'scripts/tsconfig.json' } } as any);
+
 project.synth();

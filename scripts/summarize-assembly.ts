@@ -1,5 +1,5 @@
 // Prints a short summary of a synthesized cloud assembly: layers, resources per
-// layer, resources outside every layer, and the policy checks that ran.
+// layer, resources outside every layer, the isolation report and the policy checks that ran.
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -41,9 +41,25 @@ function main(): number {
   const acknowledged = countAcknowledgements(manifest);
   console.log('\nchecks:');
   console.log(`  ${failing.length === 0 ? 'passed' : 'FAILED'}  cdk-nag AwsSolutions and NIST 800-53 R5: ${failing.length} failing plugins, ${acknowledged} findings acknowledged with reasons`);
+  console.log(`  ${failing.length === 0 ? 'passed' : 'FAILED'}  DefenceInDepthChecks (policy pack, see RULES.md)`);
   console.log(`  ${outside.length === 0 ? 'passed' : 'FAILED'}  layer membership: every resource belongs to exactly one layer`);
+  const isolation = isolationSummary();
+  console.log(`  ${isolation.ok ? 'passed' : 'FAILED'}  isolation: ${isolation.text}`);
   console.log('');
-  return outside.length === 0 ? 0 : 1;
+  return outside.length === 0 && isolation.ok ? 0 : 1;
+}
+
+/** The synth-time isolation check's verdict, from cdk.out/defence-in-depth/report.json. */
+function isolationSummary(): { ok: boolean; text: string } {
+  const file = path.join(outdir, 'defence-in-depth', 'report.json');
+  if (!fs.existsSync(file)) return { ok: false, text: `no report at ${file}` };
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const { shortCircuits } = report.summary;
+  return {
+    ok: shortCircuits === 0,
+    text: `${shortCircuits} short circuits, ${report.deliveries.length} own delivery edges into the archive, `
+      + `${report.exemptions.length} exemptions; report: ${path.join(outdir, 'defence-in-depth', 'report.md')}`,
+  };
 }
 
 function countAcknowledgements(manifest: any): number {

@@ -9,8 +9,8 @@ import { ImmutableLogBucket } from './immutable-log-bucket';
 import { LogDeliveryPath } from './log-delivery-path';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
-import { markSubtree } from '../core/metadata-aspect';
 import { ILogDeliveryPath, ILogDestination, LogDeliveryOptions } from '../core/log-destination';
+import { markSubtree } from '../core/metadata-aspect';
 import { PropValidator } from '../core/validation-error';
 
 /** Object Lock retention mode of the archive. */

@@ -1,10 +1,10 @@
 import { IConstruct } from 'constructs';
 import { analyseIsolation, IsolationResult } from './isolation-analysis';
-import { loadAppTemplates } from './model/app-templates';
 import { AppModel } from './model/app-model';
+import { loadAppTemplates } from './model/app-templates';
+import { RuleOutcome, Verdict, verdicts } from './report/defence-report';
 import { ALL_RULES } from './rules';
 import { RuleContext, RuleOptions } from './rules/rule';
-import { RuleOutcome, Verdict, verdicts } from './report/defence-report';
 
 /** Prefix of every rule name of the pack (`DefenceInDepth-NoSharedDependency`, ...). */
 export const PACK_NAME = 'DefenceInDepth';

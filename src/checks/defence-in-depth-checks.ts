@@ -2,8 +2,9 @@ import * as path from 'path';
 import { CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolatingResource, PolicyViolation, Validations } from 'aws-cdk-lib';
 import { NagPack, NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { PropValidator } from '../core/validation-error';
 import { analyseApp, DEFAULT_RULE_OPTIONS, PACK_NAME } from './defence-analysis';
+import { PropValidator } from '../core/validation-error';
+import { ResourceNode } from './model/reference-finder';
 import { RuleOptions } from './rules/rule';
 
 export interface DefenceInDepthChecksProps extends NagPackProps {
@@ -53,7 +54,8 @@ export class DefenceInDepthChecks extends NagPack {
   /** Called by the CDK for each environment's stacks: reports the findings on those stacks' resources. */
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const templates = new Set(context.templatePaths.map(p => path.resolve(p)));
-    return this.report(context.appConstruct, r => r.stack !== undefined && templates.has(r.stack.templatePath), true);
+    // Nested stacks' resources count with the top-level stack that deploys them.
+    return this.report(context.appConstruct, r => r.stack !== undefined && templates.has(r.stack.deployedWith), true);
   }
 
   /** Validates the (synthesized) app of `scope` and reports the findings on resources inside `scope`. */
@@ -67,7 +69,7 @@ export class DefenceInDepthChecks extends NagPack {
     // The rules are app-wide (see `validate`); nothing is checked one resource at a time.
   }
 
-  private report(root: IConstruct, include: (r: { path: string; stack?: { templatePath: string } }) => boolean, withTemplates: boolean): PolicyValidationPluginReport {
+  private report(root: IConstruct, include: (r: ResourceNode) => boolean, withTemplates: boolean): PolicyValidationPluginReport {
     const analysis = analyseApp(root, this.options);
     const violations: PolicyViolation[] = [];
     for (const outcome of analysis.outcomes) {

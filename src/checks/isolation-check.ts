@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, attachCustomSynthesis, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { DefenceValidationError } from '../core/validation-error';
 import { analyseApp, DefenceAnalysis } from './defence-analysis';
+import { DefenceValidationError } from '../core/validation-error';
 import { reportJson, reportMarkdown } from './report/defence-report';
 import { formatChain } from './rules/no-shared-dependency';
 

@@ -1,9 +1,9 @@
 import { Aspects, AspectPriority, CfnResource, IAspect } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { ISOLATION_CONTEXT_KEY, registerIsolationCheck, REPORT_DIRECTORY } from '../checks/isolation-check';
 import { IsolationMetadata } from './isolation-metadata';
 import { markSubtree } from './metadata-aspect';
 import { DefenceValidationError, PropValidator } from './validation-error';
+import { ISOLATION_CONTEXT_KEY, registerIsolationCheck, REPORT_DIRECTORY } from '../checks/isolation-check';
 
 const LAYER_SYMBOL = Symbol.for('cdk-defence-in-depth.DefenceLayer');
 const ADOPTED_BY = Symbol.for('cdk-defence-in-depth.DefenceLayer.adoptedBy');

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -172,8 +173,8 @@ describe('clean apps', () => {
       const archive = new LogArchive(s, 'Archive');
       for (const name of ['edge', 'host', 'monitor']) {
         const layer = new DefenceLayer(s, name, { layerName: name });
-        const path = archive.addDeliveryPath(layer, 'Logs');
-        path.addLogGroup(new logs.LogGroup(layer, 'App', { encryptionKey: path.encryptionKey }));
+        const delivery = archive.addDeliveryPath(layer, 'Logs');
+        delivery.addLogGroup(new logs.LogGroup(layer, 'App', { encryptionKey: delivery.encryptionKey }));
       }
     });
     expectClean(r);
@@ -183,7 +184,7 @@ describe('clean apps', () => {
 
 describe('the check runs by itself', () => {
   test('creating a DefenceLayer is enough: a clean synth writes report.md and report.json', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(require('os').tmpdir(), 'did-')) });
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'did-')) });
     const s = new Stack(app, 'S');
     new sns.Topic(new DefenceLayer(s, 'Edge', { layerName: 'edge' }), 'T');
     app.synth();
@@ -203,7 +204,7 @@ describe('the check runs by itself', () => {
     const json = JSON.parse(fs.readFileSync(path.join(r.app.outdir, 'defence-in-depth', 'report.json'), 'utf-8'));
     expect(json.enforcement).toBe('report');
     expect(json.shortCircuits[0].layers).toEqual(['edge', 'host']);
-    const warnings = r.app.synth().getStackByName('S').messages.filter(m => m.entry.data.toString().includes('only reports'));
+    const warnings = r.app.synth().getStackByName('S').messages.filter(m => String(m.entry.data).includes('only reports'));
     expect(warnings.map(w => w.id)).toEqual(['/S/edge', '/S/host']);
   });
 

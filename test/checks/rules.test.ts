@@ -1,4 +1,4 @@
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -130,7 +130,10 @@ describe('DefenceInDepth-WafNotCountOnly', () => {
     scope: 'REGIONAL', defaultAction, rules, visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'acl', sampledRequestsEnabled: true },
   });
   const managed = (name: string, overrideAction: any) => ({
-    name, priority: 1, overrideAction, statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+    name,
+    priority: 1,
+    overrideAction,
+    statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
     visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
   });
 
@@ -155,6 +158,14 @@ describe('the pack', () => {
     new s3.Bucket(new DefenceLayer(s, 'edge', { layerName: 'edge' }), 'B');
     Validations.of(app).addPlugins(new DefenceInDepthChecks(app));
     expect(() => app.synth()).toThrow(/Layer 'edge' has no log delivery path of its own[\s\S]*Acknowledge with 'DefenceInDepthChecks::DefenceInDepth-RemoteLoggingPerLayer'/);
+  });
+
+  test('as a plugin, findings on resources of nested stacks are reported with their top-level stack', () => {
+    const app = reportingApp();
+    const nested = new NestedStack(new Stack(app, 'S'), 'Nested');
+    new sns.Topic(new DefenceLayer(nested, 'edge', { layerName: 'edge' }), 'T');
+    Validations.of(app).addPlugins(new DefenceInDepthChecks(app));
+    expect(() => app.synth()).toThrow(/Layer 'edge' has no log delivery path of its own[\s\S]*S\/Nested\/edge\/T\/Resource/);
   });
 
   test('a finding acknowledged with a reason on the layer is not reported', () => {

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, CfnDynamicReference, CfnDynamicReferenceService, CfnOutput, Duration, Fn, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -118,9 +121,9 @@ describe('short circuits', () => {
     const r = analyse(app => {
       const s = new Stack(app, 'S');
       const { a, b } = layers(s);
-      const value = (scope: Construct) => new CfnDynamicReference(CfnDynamicReferenceService.SSM, '/shared/flag').toString();
-      fn(a, 'Fn', { environment: { F: value(a) } });
-      fn(b, 'Fn', { environment: { F: value(b) } });
+      const value = () => new CfnDynamicReference(CfnDynamicReferenceService.SSM, '/shared/flag').toString();
+      fn(a, 'Fn', { environment: { F: value() } });
+      fn(b, 'Fn', { environment: { F: value() } });
     });
     expect(r.summary).toEqual(['AWS::SSM::Parameter (not in this app) AWS::SSM::Parameter shared/flag [edge,host]']);
   });
@@ -225,7 +228,9 @@ describe('short circuits', () => {
         return table;
       });
       new ec2.CfnVPCEndpoint(s, 'S3Endpoint', {
-        vpcId: vpc.ref, serviceName: 'com.amazonaws.eu-west-1.s3', routeTableIds: tables.map(t => t.ref),
+        vpcId: vpc.ref,
+        serviceName: 'com.amazonaws.eu-west-1.s3',
+        routeTableIds: tables.map(t => t.ref),
         policyDocument: { Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }] },
       });
     });
@@ -377,7 +382,7 @@ describe('short circuits', () => {
 
 describe('enforcement', () => {
   test('a short circuit makes app.synth() throw, naming both layers, the resource, its stack and path, and each chain', () => {
-    const app = new App({ outdir: require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'did-')) });
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'did-')) });
     const s = new Stack(app, 'Workload', { stackName: 'workload-prod' });
     const { a, b } = layers(s);
     const key = new kms.Key(s, 'SharedKey');

@@ -12,6 +12,8 @@ export interface StackTemplate {
   /** CloudFormation stack name (for nested stacks, the construct path). */
   readonly name: string;
   readonly templatePath: string;
+  /** Template of the top-level stack that deploys this one (itself, unless nested): what the CDK hands to validation plugins. */
+  readonly deployedWith: string;
   /** Literal account or `unknown`. */
   readonly account: string;
   /** Literal region or `unknown`. */
@@ -45,6 +47,7 @@ export function loadAppTemplates(root: IConstruct): StackTemplate[] {
       path: stack.node.path,
       name: nested ? stack.node.path : stack.stackName,
       templatePath,
+      deployedWith: templatePathOf(topLevelOf(stack)),
       account: literal(stack.account),
       region: literal(stack.region),
       template,
@@ -56,11 +59,16 @@ export function loadAppTemplates(root: IConstruct): StackTemplate[] {
   });
 }
 
+function topLevelOf(stack: Stack): Stack {
+  let top: Stack = stack;
+  while (NestedStack.isNestedStack(top) && top.nestedStackParent) top = top.nestedStackParent;
+  return top;
+}
+
 /** Absolute path of a stack's synthesized template. */
 export function templatePathOf(stack: Stack): string {
   // Nested stacks are written into the outdir of their top-level stack's stage.
-  let top: Stack = stack;
-  while (NestedStack.isNestedStack(top) && top.nestedStackParent) top = top.nestedStackParent;
+  const top = topLevelOf(stack);
   const stage = Stage.of(top);
   if (!stage) throw new Error(`Stack '${stack.node.path}' is not inside a Stage or App`);
   return path.resolve(stage.outdir, stack.templateFile);

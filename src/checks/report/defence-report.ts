@@ -1,8 +1,8 @@
-import { ResourceNode } from '../model/reference-finder';
 import { IsolationResult } from '../isolation-analysis';
+import { mermaidDiagram } from './mermaid-diagram';
+import { ResourceNode } from '../model/reference-finder';
 import { formatChain } from '../rules/no-shared-dependency';
 import { DefenceRule, RuleFinding } from '../rules/rule';
-import { mermaidDiagram } from './mermaid-diagram';
 
 /** A rule's outcome over the app: its findings and each layer's verdict. */
 export interface RuleOutcome {
@@ -57,7 +57,8 @@ export function reportJson(input: ReportInput): unknown {
     shortCircuits: isolation.shortCircuits.map(sc => ({
       resource: ref(sc.resource),
       layers: sc.layers,
-      chains: Object.fromEntries(Object.entries(sc.chains).map(([l, chain]) => [l, chain.map(link => ({ ...ref(link.resource), via: link.via ?? null }))])),
+      chains: Object.fromEntries(Object.entries(sc.chains).map(([l, chain]) =>
+        [l, chain.map(link => ({ ...ref(link.resource), via: link.via ?? null }))])),
     })),
     observes: isolation.observes.map(o => ({ layer: o.layer, from: ref(o.from), to: ref(o.to), reason: o.reason })),
     deliveries: isolation.deliveries.map(d => ({ layer: d.layer, from: ref(d.from), to: ref(d.to) })),

@@ -1,5 +1,5 @@
-import { ResourceNode } from '../model/reference-finder';
 import { IsolationResult } from '../isolation-analysis';
+import { ResourceNode } from '../model/reference-finder';
 
 /** Layers with more resources than this are drawn as one node per resource type. */
 const MAX_NODES_PER_LAYER = 12;

@@ -1,5 +1,5 @@
-import { ResourceNode } from '../model/reference-finder';
 import { DefenceRule, describe, layersOwning, RuleContext, RuleFinding } from './rule';
+import { ResourceNode } from '../model/reference-finder';
 
 const SECURITY_GROUP = 'AWS::EC2::SecurityGroup';
 const INGRESS = 'AWS::EC2::SecurityGroupIngress';

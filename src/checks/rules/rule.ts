@@ -1,6 +1,6 @@
+import { IsolationResult } from '../isolation-analysis';
 import { AppModel } from '../model/app-model';
 import { ResourceNode } from '../model/reference-finder';
-import { IsolationResult } from '../isolation-analysis';
 
 /** Options of the rules, as resolved from `DefenceInDepthChecksProps`. */
 export interface RuleOptions {
