@@ -52,6 +52,10 @@ describe('report', () => {
         host: [expect.objectContaining({ path: 'S/Host/Role/DefaultPolicy/Resource', via: null }), expect.objectContaining({ path: 'S/Shared/Resource' })],
       },
     })]);
+    const edge = json.layers.find((l: any) => l.name === 'edge');
+    expect(edge).toMatchObject({ stacks: ['S'], observes: 1, deliversInto: ['S/Archive/Archive/Bucket/Resource', 'S/Archive/Key/Resource'] });
+    // The exempted topic is still a dependency; it is just allowed.
+    expect(edge.dependsOn.map((d: any) => d.path)).toEqual(['S/Allowed/Resource', 'S/Shared/Resource']);
     expect(json.observes).toEqual([expect.objectContaining({ layer: 'edge', reason: 'reads the host heartbeat', to: expect.objectContaining({ path: 'S/Host/Heartbeat/Resource' }) })]);
     expect(json.exemptions).toEqual([expect.objectContaining({ reason: 'status page updates, best effort', sharedBy: ['edge', 'host'], builtIn: false })]);
     const noShared = json.checks.find((c: any) => c.rule === 'DefenceInDepth-NoSharedDependency');
@@ -74,6 +78,7 @@ describe('report', () => {
   });
 
   test('report.md: the matrix, the finding with chains, observes edges and exemptions with reasons', () => {
+    expect(md).toMatch(/\| edge \| S \| \d+ \| `S\/Allowed\/Resource`, `S\/Shared\/Resource` \| 1 \| `S\/Archive\/Archive\/Bucket\/Resource`, `S\/Archive\/Key\/Resource` \|/);
     expect(md).toContain('| check | archive | edge | host | (outside every layer) |');
     expect(md).toContain('| DefenceInDepth-NoSharedDependency | ✅ pass | ❌ fail | ❌ fail | — n/a |');
     expect(md).toMatch(/### 1\. `AWS::SNS::Topic` `Shared\w+`: layers `edge` and `host`/);

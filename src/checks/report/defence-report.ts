@@ -31,6 +31,12 @@ export interface ReportInput {
   readonly enforcement: 'enforce' | 'report';
 }
 
+/** Resources outside `layer` that it depends on (not through its delivery path or a declared observation). */
+function dependenciesOutside(isolation: IsolationResult, layer: string): ResourceNode[] {
+  return [...isolation.dependents].filter(([n, layers]) => layers.has(layer) && n.layer !== layer).map(([n]) => n)
+    .sort((a, b) => a.path.localeCompare(b.path));
+}
+
 function ref(node: ResourceNode) {
   return { stack: node.stack?.name ?? null, logicalId: node.logicalId, type: node.type, path: node.path, layer: node.layer ?? null };
 }
@@ -52,7 +58,14 @@ export function reportJson(input: ReportInput): unknown {
     },
     layers: model.layers.map(name => {
       const resources = model.resourcesOfLayer(name);
-      return { name, resources: resources.length, stacks: [...new Set(resources.map(r => r.stack!.name))].sort() };
+      return {
+        name,
+        stacks: [...new Set(resources.map(r => r.stack!.name))].sort(),
+        owns: resources.length,
+        dependsOn: dependenciesOutside(isolation, name).map(ref),
+        observes: isolation.observes.filter(o => o.layer === name).length,
+        deliversInto: [...new Set(isolation.deliveries.filter(d => d.layer === name).map(d => d.to.path))].sort(),
+      };
     }),
     shortCircuits: isolation.shortCircuits.map(sc => ({
       resource: ref(sc.resource),
@@ -92,6 +105,19 @@ export function reportMarkdown(input: ReportInput): string {
     `- **Isolation:** ${isolation.shortCircuits.length === 0 ? '✅ no short circuit' : `❌ ${isolation.shortCircuits.length} short circuit(s)`}`
       + ` (enforcement: ${input.enforcement === 'enforce' ? 'synth fails on a short circuit' : 'report only; the synth does not fail'})`,
     `- **Checks:** ${failing.length === 0 ? '✅ every check passes' : `❌ ${failing.map(o => `${o.ruleName} (${o.findings.length})`).join(', ')}`}`,
+    '',
+    '## Layers',
+    '',
+    '| layer | stacks | owns | depends on outside the layer | observes edges | delivers logs into |',
+    '|---|---|---|---|---|---|',
+    ...model.layers.map(name => {
+      const resources = model.resourcesOfLayer(name);
+      const outsideDeps = dependenciesOutside(isolation, name);
+      const into = [...new Set(isolation.deliveries.filter(d => d.layer === name).map(d => `\`${d.to.path}\``))];
+      return `| ${name} | ${[...new Set(resources.map(r => r.stack!.name))].join(', ')} | ${resources.length} | `
+        + `${outsideDeps.length === 0 ? 'nothing' : outsideDeps.slice(0, 5).map(n => `\`${n.path}\``).join(', ') + (outsideDeps.length > 5 ? ` and ${outsideDeps.length - 5} more` : '')} | `
+        + `${isolation.observes.filter(o => o.layer === name).length} | ${into.join(', ') || '—'} |`;
+    }),
     '',
     '## Diagram',
     '',
