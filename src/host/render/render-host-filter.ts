@@ -1,0 +1,303 @@
+import { CustomRuleAction, HostFilterProfile } from '../host-filter-options';
+import { ResolvedHostFilterOptions } from './resolve-options';
+
+/** Where the rendered files live and how nginx runs, on a host, in a container or locally. */
+export interface FilterLayout {
+  /** Directory of the rendered files (absolute). */
+  readonly configDir: string;
+  /** Directory of the logs: `access.json`, `modsec_audit.json`, `error.log`. */
+  readonly logDir: string;
+  /** Directory for the pid file and temporary files. */
+  readonly runDir: string;
+  /** Address the filter listens on: `0.0.0.0` on a host, `127.0.0.1` locally. */
+  readonly listenAddress: string;
+  /** Host of the application: `127.0.0.1` (same host or task). */
+  readonly appHost: string;
+  /** User of the worker processes, when started as root (hosts); unset locally. */
+  readonly user?: string;
+  /** Run in the foreground (`daemon off`), for systemd, containers and the CLI. */
+  readonly foreground: boolean;
+  /** Worker processes: a number or `auto`. */
+  readonly workers: string;
+  /** The ModSecurity connector module of Debian's `libnginx-mod-http-modsecurity`. */
+  readonly modulePath: string;
+}
+
+export const DEBIAN_MODULE = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
+export const DEBIAN_CRS_RULES = '/usr/share/modsecurity-crs/rules';
+
+/** The layout on a Debian 12 host or in the sidecar image. */
+export function hostLayout(listenAddress = '0.0.0.0'): FilterLayout {
+  return {
+    configDir: '/etc/nginx/defence-in-depth', logDir: '/var/log/nginx', runDir: '/run/nginx-defence', listenAddress,
+    appHost: '127.0.0.1', user: 'www-data', foreground: true, workers: 'auto', modulePath: DEBIAN_MODULE,
+  };
+}
+
+/**
+ * The CRS 3.3 rule files the filter loads. Left out:
+ * 903.x (exclusion packs for Drupal, WordPress, ...: only ever remove checks),
+ * 910 (IP reputation: needs a GeoIP database, off in CRS by default),
+ * 912 (DoS protection: off in CRS by default, and the ALB and WAF rate-limit),
+ * 980 (correlation: logging only). Response rules only with `inspectResponses`.
+ */
+export function crsRuleFiles(o: ResolvedHostFilterOptions): string[] {
+  const request = ['901-INITIALIZATION', '905-COMMON-EXCEPTIONS', '911-METHOD-ENFORCEMENT', '913-SCANNER-DETECTION',
+    '920-PROTOCOL-ENFORCEMENT', '921-PROTOCOL-ATTACK', '922-MULTIPART-ATTACK', '930-APPLICATION-ATTACK-LFI',
+    '931-APPLICATION-ATTACK-RFI', '932-APPLICATION-ATTACK-RCE', '933-APPLICATION-ATTACK-PHP', '934-APPLICATION-ATTACK-NODEJS',
+    '941-APPLICATION-ATTACK-XSS', '942-APPLICATION-ATTACK-SQLI', '943-APPLICATION-ATTACK-SESSION-FIXATION',
+    '944-APPLICATION-ATTACK-JAVA', '949-BLOCKING-EVALUATION'].map(f => `REQUEST-${f}.conf`);
+  const response = ['950-DATA-LEAKAGES', '951-DATA-LEAKAGES-SQL', '952-DATA-LEAKAGES-JAVA', '953-DATA-LEAKAGES-PHP',
+    '954-DATA-LEAKAGES-IIS', '959-BLOCKING-EVALUATION'].map(f => `RESPONSE-${f}.conf`);
+  return o.inspectResponses ? [...request, ...response] : request;
+}
+
+/** Rule id prefixes of the CRS groups a FORUM's code fields skip: RCE, PHP, Node.js, XSS, SQLi, Java. */
+const CODE_RULE_GROUPS = ['932', '933', '934', '941', '942', '944'];
+
+/** Header naming the layer on every block, and the block body. */
+export const BLOCK_HEADER = 'x-defence-layer';
+
+/**
+ * Renders the host filter into plain files (name → content): the nginx
+ * configuration, ModSecurity's settings, the CRS setup, exclusions, custom
+ * rules, and `prepare-crs.sh`, which derives this filter's copy of the CRS
+ * rules from the Debian package on the machine that runs it (keeping only the
+ * paranoia levels in use). Pure: the same options and layout give the same files.
+ */
+export function renderHostFilter(o: ResolvedHostFilterOptions, layout: FilterLayout): Record<string, string> {
+  const l = layout;
+  return {
+    'nginx.conf': nginxConf(o, layout),
+    'main.conf': mainConf(o, layout),
+    'modsecurity.conf': modsecurityConf(o, layout),
+    'crs-setup.conf': crsSetup(o),
+    'exclusions-before-crs.conf': exclusionsBefore(o),
+    'exclusions-after-crs.conf': exclusionsAfter(o, l),
+    'custom-rules.conf': customRules(o),
+    'prepare-crs.sh': prepareCrs(o),
+  };
+}
+
+const HEADER = '# Rendered by cdk-defence-in-depth (HostFilter). Do not edit: change the props and render again.\n';
+
+function nginxConf(o: ResolvedHostFilterOptions, l: FilterLayout): string {
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(t => `  ${t}_temp_path ${l.runDir}/${t};`).join('\n');
+  return `${HEADER}load_module ${l.modulePath};
+${l.user ? `user ${l.user};\n` : ''}worker_processes ${l.workers};
+pid ${l.runDir}/nginx.pid;
+error_log ${l.logDir}/error.log warn;
+daemon ${l.foreground ? 'off' : 'on'};
+
+events { worker_connections 1024; }
+
+http {
+  server_tokens off;
+${temp}
+  log_format defence escape=json '{"time":"$time_iso8601","layer":"host","request_id":"$request_id","remote_addr":"$remote_addr",'
+    '"forwarded_for":"$http_x_forwarded_for","method":"$request_method","uri":"$request_uri","status":$status,'
+    '"bytes_sent":$body_bytes_sent,"request_time":$request_time,"upstream_status":"$upstream_status","user_agent":"$http_user_agent"}';
+  access_log ${l.logDir}/access.json defence;
+  client_max_body_size ${o.maxRequestBodyBytes};
+
+  # The application listens on localhost only; this server is the only way in.
+  upstream app {
+    server ${l.appHost}:${o.appPort};
+    keepalive 32;
+  }
+
+  server {
+    listen ${l.listenAddress}:${o.listenPort} default_server;
+    server_name _;
+
+    # Every request, health checks included, goes through ModSecurity. If the rules
+    # do not load, nginx does not start: the host fails its health check and gets no traffic.
+    modsecurity on;
+    modsecurity_rules_file ${l.configDir}/main.conf;
+    modsecurity_transaction_id "$request_id";
+
+    error_page 403 = @blocked;
+
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Request-Id $request_id;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+
+    # A block names the layer and the request id (also in the audit log).
+    location @blocked {
+      default_type application/json;
+      add_header ${BLOCK_HEADER} host always;
+      add_header x-request-id $request_id always;
+      return 403 '{"blocked_by":"host","request_id":"$request_id"}\\n';
+    }
+  }
+}
+`;
+}
+
+function mainConf(o: ResolvedHostFilterOptions, l: FilterLayout): string {
+  const rules = crsRuleFiles(o).map(f => `${l.configDir}/crs-rules/${f}`);
+  const before949 = rules.filter(f => !/-(949|95\d)-/.test(f));
+  const after = rules.filter(f => /-(949|95\d)-/.test(f));
+  return HEADER + [
+    'modsecurity.conf', 'crs-setup.conf', 'exclusions-before-crs.conf',
+  ].map(f => `Include ${l.configDir}/${f}`).concat(
+    before949.map(f => `Include ${f}`),
+    // Custom rules run before the blocking evaluation, so scoring rules count.
+    [`Include ${l.configDir}/custom-rules.conf`],
+    after.map(f => `Include ${f}`),
+    [`Include ${l.configDir}/exclusions-after-crs.conf`],
+  ).join('\n') + '\n';
+}
+
+function modsecurityConf(o: ResolvedHostFilterOptions, l: FilterLayout): string {
+  return `${HEADER}
+SecRuleEngine ${o.detectionOnly ? 'DetectionOnly' : 'On'}
+
+SecRequestBodyAccess On
+SecRule REQUEST_HEADERS:Content-Type "@rx ^(?:application(?:/soap\\+|/)|text/)xml" \\
+  "id:200000,phase:1,t:none,t:lowercase,pass,nolog,ctl:requestBodyProcessor=XML"
+SecRule REQUEST_HEADERS:Content-Type "@rx ^application/json" \\
+  "id:200001,phase:1,t:none,t:lowercase,pass,nolog,ctl:requestBodyProcessor=JSON"
+SecRequestBodyLimit ${o.maxRequestBodyBytes}
+SecRequestBodyNoFilesLimit ${Math.min(o.maxRequestBodyBytes, 1_048_576)}
+SecRequestBodyLimitAction Reject
+SecRequestBodyJsonDepthLimit 512
+SecArgumentsLimit 1000
+SecRule &ARGS "@ge 1000" \\
+  "id:200007,phase:2,t:none,log,deny,status:400,msg:'Failed to fully parse request body due to large argument count',severity:2"
+SecRule REQBODY_ERROR "!@eq 0" \\
+  "id:200002,phase:2,t:none,log,deny,status:400,msg:'Failed to parse request body.',logdata:'%{reqbody_error_msg}',severity:2"
+SecRule MULTIPART_STRICT_ERROR "!@eq 0" \\
+  "id:200003,phase:2,t:none,log,deny,status:400,msg:'Multipart request body failed strict validation'"
+SecRule MULTIPART_UNMATCHED_BOUNDARY "@eq 1" \\
+  "id:200004,phase:2,t:none,log,deny,msg:'Multipart parser detected a possible unmatched boundary.'"
+
+# A regular expression that hits the match limit fails closed (rule 200005 denies).
+SecPcreMatchLimit 1000
+SecPcreMatchLimitRecursion 1000
+SecRule TX:/^MSC_/ "!@streq 0" \\
+  "id:200005,phase:2,t:none,deny,msg:'ModSecurity internal error flagged: %{MATCHED_VAR_NAME}'"
+
+SecResponseBodyAccess ${o.inspectResponses ? 'On' : 'Off'}
+SecResponseBodyMimeType text/plain text/html text/xml application/json
+SecResponseBodyLimit 524288
+SecResponseBodyLimitAction ProcessPartial
+
+SecTmpDir ${l.runDir}
+SecDataDir ${l.runDir}
+
+# JSON audit log of relevant transactions (blocks and server errors).
+SecAuditEngine RelevantOnly
+SecAuditLogRelevantStatus "^(?:5|4(?!04))"
+SecAuditLogParts ABFHZ
+SecAuditLogType Serial
+SecAuditLogFormat JSON
+SecAuditLog ${l.logDir}/modsec_audit.json
+
+SecArgumentSeparator &
+SecCookieFormat 0
+SecUnicodeMapFile /etc/nginx/unicode.mapping 20127
+SecStatusEngine Off
+`;
+}
+
+function crsSetup(o: ResolvedHostFilterOptions): string {
+  const action = (id: number, setvars: string[]) =>
+    `SecAction "id:${id},phase:1,nolog,pass,t:none,${setvars.map(s => `setvar:'${s}'`).join(',')}"`;
+  return `${HEADER}
+# Anomaly scoring: rules add to a score, REQUEST-949 blocks at the threshold.
+SecDefaultAction "phase:1,log,auditlog,pass"
+SecDefaultAction "phase:2,log,auditlog,pass"
+
+${action(900000, [`tx.paranoia_level=${o.paranoiaLevel}`])}
+${action(900001, [`tx.executing_paranoia_level=${o.detectionParanoiaLevel}`])}
+${action(900110, [`tx.inbound_anomaly_score_threshold=${o.inboundAnomalyThreshold}`, `tx.outbound_anomaly_score_threshold=${o.outboundAnomalyThreshold}`])}
+${action(900200, [`tx.allowed_methods=${o.allowedMethods.join(' ')}`])}
+${action(900220, [`tx.allowed_request_content_type=${o.allowedContentTypes.map(t => `|${t}|`).join(' ')}`])}
+${action(900990, ['tx.crs_setup_version=334'])}
+`;
+}
+
+function exclusionsBefore(o: ResolvedHostFilterOptions): string {
+  const lines = [HEADER,
+    '# Health checks go through the filter; load balancers send the host\'s IP address as Host (rule 920350).',
+    `SecRule REQUEST_FILENAME "@streq ${o.healthCheckPath}" "id:1001,phase:1,pass,nolog,ctl:ruleRemoveById=920350"`,
+  ];
+  o.exclusions.forEach((e, i) => {
+    if (e.pathPrefix === undefined) return;
+    const ctl = e.ruleIds.map(id => (e.parameter ? `ctl:ruleRemoveTargetById=${id};ARGS:${e.parameter}` : `ctl:ruleRemoveById=${id}`));
+    lines.push('', `# ${oneLine(e.reason)}`,
+      `SecRule REQUEST_FILENAME "@beginsWith ${e.pathPrefix}" "id:${1100 + i},phase:1,pass,nolog,${ctl.join(',')}"`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+function exclusionsAfter(o: ResolvedHostFilterOptions, l: FilterLayout): string {
+  const lines = [HEADER];
+  if (o.profile === HostFilterProfile.FORUM) {
+    // libmodsecurity3 takes one id per SecRuleUpdateTargetById: prepare-crs.sh lists the groups' ids.
+    lines.push('# FORUM profile: posts may hold code; their fields skip the code-injection rule groups.',
+      `Include ${l.configDir}/crs-rules/code-field-exclusions.conf`);
+  }
+  for (const e of o.exclusions) {
+    if (e.pathPrefix !== undefined || e.parameter === undefined) continue;
+    lines.push('', `# ${oneLine(e.reason)}`, ...e.ruleIds.map(id => `SecRuleUpdateTargetById ${id} "!ARGS:${e.parameter}"`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function customRules(o: ResolvedHostFilterOptions): string {
+  const act: Record<CustomRuleAction, string> = {
+    [CustomRuleAction.BLOCK]: 'deny,status:403,log',
+    [CustomRuleAction.SCORE]: 'pass,log,severity:CRITICAL,setvar:\'tx.anomaly_score_pl1=+%{tx.critical_anomaly_score}\'',
+    [CustomRuleAction.LOG]: 'pass,log',
+  };
+  return HEADER + o.customRules.map(r =>
+    `SecRule ${r.variables} "@rx ${r.pattern.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}" \\\n`
+    + `  "id:${r.id},phase:${r.phase},${act[r.action]},msg:'${r.message}',tag:'custom'"`).join('\n\n') + '\n';
+}
+
+function prepareCrs(o: ResolvedHostFilterOptions): string {
+  return `#!/bin/sh
+# Rendered by cdk-defence-in-depth (HostFilter). Derives this filter's copy of the
+# OWASP CRS 3.3.4 rules from Debian's modsecurity-crs package: the rule files in
+# use, without the sections of paranoia levels above ${o.detectionParanoiaLevel}. Their rules
+# would be skipped on every request anyway, at a cost; cutting them keeps detection.
+set -eu
+SRC=\${CRS_RULES:-${DEBIAN_CRS_RULES}}
+DEST="$(cd "$(dirname "$0")" && pwd)/crs-rules"
+if ! grep -q "OWASP_CRS/3.3.4" "$SRC/REQUEST-901-INITIALIZATION.conf" 2>/dev/null; then
+  echo "OWASP CRS 3.3.4 not found in $SRC: apt-get install modsecurity-crs (Debian 12)" >&2
+  exit 1
+fi
+rm -rf "$DEST"
+mkdir -p "$DEST"
+for f in ${crsRuleFiles(o).join(' ')}; do
+  awk -v PL=${o.detectionParanoiaLevel} '
+    /^SecRule TX:EXECUTING_PARANOIA_LEVEL "@lt [0-9]"/ { n = substr($0, index($0, "@lt ") + 4, 1) + 0; if (n > PL) skip = 1 }
+    /^SecMarker/ { skip = 0 }
+    !skip { print }
+  ' "$SRC/$f" > "$DEST/$f"
+done
+cp "$SRC"/*.data "$DEST"/
+${o.profile === HostFilterProfile.FORUM ? codeFieldExclusions(o) : ''}`;
+}
+
+/** Shell lines that write one SecRuleUpdateTargetById per rule of the code-injection groups. */
+function codeFieldExclusions(o: ResolvedHostFilterOptions): string {
+  const targets = o.codeFields.map(f => `!ARGS:${f}`).join('|');
+  return `# FORUM profile: the code fields skip every rule of groups ${CODE_RULE_GROUPS.join(', ')}.
+for id in $(grep -ho 'id:\\(${CODE_RULE_GROUPS.join('\\|')}\\)[0-9][0-9][0-9]' "$DEST"/*.conf | cut -d: -f2 | sort -u); do
+  echo "SecRuleUpdateTargetById $id \\"${targets}\\""
+done > "$DEST/code-field-exclusions.conf"
+`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
