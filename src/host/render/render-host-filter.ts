@@ -21,6 +21,8 @@ export interface FilterLayout {
   readonly workers: string;
   /** The ModSecurity connector module of Debian's `libnginx-mod-http-modsecurity`. */
   readonly modulePath: string;
+  /** Write every transaction to the audit log, not only relevant ones (corpus replays). @default false */
+  readonly auditEveryRequest?: boolean;
 }
 
 export const DEBIAN_MODULE = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
@@ -192,7 +194,7 @@ SecTmpDir ${l.runDir}
 SecDataDir ${l.runDir}
 
 # JSON audit log of relevant transactions (blocks and server errors).
-SecAuditEngine RelevantOnly
+SecAuditEngine ${l.auditEveryRequest ? 'On' : 'RelevantOnly'}
 SecAuditLogRelevantStatus "^(?:5|4(?!04))"
 SecAuditLogParts ABFHZ
 SecAuditLogType Serial

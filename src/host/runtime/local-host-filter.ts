@@ -22,6 +22,8 @@ export interface LocalHostFilterProps {
   readonly upstream: string;
   /** nginx worker processes. @default '1' */
   readonly workers?: string;
+  /** Audit every transaction (corpus replays read the matched rule ids from the audit log). @default false */
+  readonly auditEveryRequest?: boolean;
 }
 
 /** Why this machine cannot run the filter (missing packages), or undefined. */
@@ -45,7 +47,7 @@ export class LocalHostFilter {
     const dir = path.resolve(props.dir);
     const layout: FilterLayout = {
       configDir: dir, logDir: path.join(dir, 'logs'), runDir: path.join(dir, 'run'), listenAddress, appHost,
-      user: process.getuid?.() === 0 ? 'root' : undefined, foreground: true, workers: props.workers ?? '1', modulePath: DEBIAN_MODULE,
+      user: process.getuid?.() === 0 ? 'root' : undefined, foreground: true, workers: props.workers ?? '1', modulePath: DEBIAN_MODULE, auditEveryRequest: props.auditEveryRequest,
     };
     fs.mkdirSync(layout.logDir, { recursive: true });
     fs.mkdirSync(layout.runDir, { recursive: true });
