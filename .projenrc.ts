@@ -60,6 +60,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate',
   ],
 
+  // The CLI: `npx cdk-defence-in-depth host-filter render|serve` (src/cli/main.ts).
+  bin: { 'cdk-defence-in-depth': 'lib/cli/main.js' },
+
   githubOptions: { mergify: false },
   depsUpgrade: false,
   gitignore: ['cdk.out/', '/examples/**/cdk.out/', '*.d.ts.map'],

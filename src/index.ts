@@ -1,3 +1,4 @@
 export * from './core';
 export * from './archive';
 export * from './checks';
+export * from './host';

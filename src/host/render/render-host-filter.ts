@@ -28,11 +28,14 @@ export interface FilterLayout {
 export const DEBIAN_MODULE = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
 export const DEBIAN_CRS_RULES = '/usr/share/modsecurity-crs/rules';
 
-/** The layout on a Debian 12 host or in the sidecar image. */
-export function hostLayout(listenAddress = '0.0.0.0'): FilterLayout {
+/**
+ * The layout on a Debian 12 host (`systemd`: nginx forks, as Debian's unit expects)
+ * or in the sidecar image (`container`: nginx in the foreground, logs on stdout).
+ */
+export function hostLayout(kind: 'systemd' | 'container' = 'systemd'): FilterLayout {
   return {
-    configDir: '/etc/nginx/defence-in-depth', logDir: '/var/log/nginx', runDir: '/run/nginx-defence', listenAddress,
-    appHost: '127.0.0.1', user: 'www-data', foreground: true, workers: 'auto', modulePath: DEBIAN_MODULE,
+    configDir: '/etc/nginx/defence-in-depth', logDir: '/var/log/nginx', runDir: '/var/lib/nginx-defence', listenAddress: '0.0.0.0',
+    appHost: '127.0.0.1', user: 'www-data', foreground: kind === 'container', workers: 'auto', modulePath: DEBIAN_MODULE,
   };
 }
 

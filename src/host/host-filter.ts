@@ -1,0 +1,109 @@
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DefenceLayer } from '../core/defence-layer';
+import { IsolationMetadata } from '../core/isolation-metadata';
+import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
+import { markSubtree } from '../core/metadata-aspect';
+import { FilteredEc2Hosts, FilteredEc2HostsProps } from './filtered-ec2-hosts';
+import { HostFilterOptions } from './host-filter-options';
+import { addHostFilterSidecar, HostFilterSidecarProps } from './host-filter-sidecar';
+import { hostLayout, renderHostFilter } from './render/render-host-filter';
+import { resolveHostFilterOptions, ResolvedHostFilterOptions } from './render/resolve-options';
+
+export interface HostFilterProps extends HostFilterOptions {
+  /**
+   * Where the host layer ships its logs: a delivery path of its own is created
+   * inside the layer, and the layer's log group is subscribed to it.
+   * @default - logs stay in the layer's log group (DefenceInDepth-RemoteLoggingPerLayer fails)
+   */
+  readonly logDestination?: ILogDestination;
+  /** Retention of the layer's log group. @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** Name of the layer. @default 'host' */
+  readonly layerName?: string;
+}
+
+/** Template metadata on the resources that run the filter: its rule engine mode, for the policy pack. */
+export const HOST_FILTER_METADATA = 'cdk-defence-in-depth:host-filter';
+
+/**
+ * The host layer: a ModSecurity + OWASP CRS filter (nginx, Debian 12 packages)
+ * in front of the application on the web host itself, rendered from typed
+ * props. The same files run on EC2 hosts (`addEc2Hosts`), in a Fargate sidecar
+ * (`addSidecar`) and locally (`npx cdk-defence-in-depth host-filter serve`).
+ *
+ * It enforces (`SecRuleEngine On`) unless `detectionOnly` is set, answers a
+ * block with 403 and the header `x-defence-layer: host`, writes a JSON audit
+ * log, and fails closed: files that do not load keep nginx down.
+ */
+export class HostFilter extends DefenceLayer {
+  /** The rendered files for a Debian host or the sidecar image (name → content). */
+  public readonly files: Record<string, string>;
+  /** The layer's log group: access log, audit log and error log of every host. */
+  public readonly logGroup: logs.LogGroup;
+  /** The layer's own path into the log archive, when `logDestination` is given. */
+  public readonly deliveryPath?: ILogDeliveryPath;
+  /** Port the filter listens on: the only one the load balancer may reach. */
+  public readonly listenPort: number;
+  /** Port of the application on localhost. */
+  public readonly appPort: number;
+  /** Health-check path (goes through the filter). */
+  public readonly healthCheckPath: string;
+  /** Whether the filter only logs (`detectionOnly`). */
+  public readonly detectionOnly: boolean;
+  private readonly resolved: ResolvedHostFilterOptions;
+
+  constructor(scope: Construct, id: string, props: HostFilterProps = {}) {
+    super(scope, id, { layerName: props.layerName ?? 'host' });
+    this.resolved = resolveHostFilterOptions(this, props);
+    this.files = renderHostFilter(this.resolved, hostLayout());
+    this.listenPort = this.resolved.listenPort;
+    this.appPort = this.resolved.appPort;
+    this.healthCheckPath = this.resolved.healthCheckPath;
+    this.detectionOnly = this.resolved.detectionOnly;
+    if (this.detectionOnly) {
+      Annotations.of(this).addWarningV2('cdk-defence-in-depth:host-filter-detection-only',
+        'The host filter only logs (detectionOnly: true): attacks that pass the edge reach the application. DefenceInDepth-HostFilterEnforcing fails.');
+    }
+
+    if (props.logDestination) this.deliveryPath = props.logDestination.addDeliveryPath(this, 'LogDelivery');
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: this.deliveryPath?.encryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.deliveryPath?.addLogGroup(this.logGroup);
+  }
+
+  /** Debian 12 web hosts in an Auto Scaling group, each running the filter in front of the app. */
+  public addEc2Hosts(id: string, props: FilteredEc2HostsProps): FilteredEc2Hosts {
+    const hosts = new FilteredEc2Hosts(this, id, props, this);
+    this.markFilter(hosts);
+    return hosts;
+  }
+
+  /**
+   * Adds the filter as a sidecar container to a Fargate task: the app container
+   * is reached only through it. Its image is built from `debian:bookworm-slim`
+   * with the same packages and files (Docker is needed at deploy time).
+   */
+  public addSidecar(taskDefinition: ecs.FargateTaskDefinition, props: HostFilterSidecarProps): ecs.ContainerDefinition {
+    const container = addHostFilterSidecar(this, taskDefinition, props);
+    this.markFilter(taskDefinition);
+    return container;
+  }
+
+  /** @internal The files for a layout: `systemd` hosts or the `container` sidecar. */
+  public _render(kind: 'systemd' | 'container'): Record<string, string> {
+    return renderHostFilter(this.resolved, hostLayout(kind));
+  }
+
+  /** Records where the filter runs and its engine mode, for the policy pack. */
+  private markFilter(scope: Construct): void {
+    const entry = { ruleEngine: this.detectionOnly ? 'DetectionOnly' : 'On', layer: this.layerName };
+    markSubtree(scope, HOST_FILTER_METADATA, () => entry);
+    markSubtree(scope, IsolationMetadata.ROLE, () => 'web-host');
+  }
+}
