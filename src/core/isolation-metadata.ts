@@ -14,6 +14,8 @@ export class IsolationMetadata {
   public static readonly LOG_SINK = 'cdk-defence-in-depth:log-sink';
   /** `"<layer>"`: a resource whose references to the log archive are its layer's own log delivery. */
   public static readonly LOG_DELIVERY = 'cdk-defence-in-depth:log-delivery';
+  /** `{ ruleEngine, layer }`: a resource that runs the host filter, and its ModSecurity rule engine mode. */
+  public static readonly HOST_FILTER = 'cdk-defence-in-depth:host-filter';
   /** `"<role>"`: what a resource does for its layer (e.g. `heartbeat`, `going-dark-alarm`, `web-host`). */
   public static readonly ROLE = 'cdk-defence-in-depth:role';
 

@@ -4,13 +4,9 @@ import * as path from 'path';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { PropValidator } from '../core/validation-error';
+import { HostFilterSidecarProps } from './host-filter';
 import { BLOCK_HEADER } from './render/render-host-filter';
 
-/** Options of `HostFilter.addSidecar`. */
-export interface HostFilterSidecarProps {
-  /** The application's container: it must listen on the filter's `appPort` and publish no port of its own. */
-  readonly appContainer: ecs.ContainerDefinition;
-}
 
 /** What the sidecar needs from the host layer. */
 export interface SidecarFilter {

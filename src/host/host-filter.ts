@@ -8,7 +8,7 @@ import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
 import { FilteredEc2Hosts, FilteredEc2HostsProps } from './filtered-ec2-hosts';
 import { HostFilterOptions } from './host-filter-options';
-import { addHostFilterSidecar, HostFilterSidecarProps } from './host-filter-sidecar';
+import { addHostFilterSidecar } from './host-filter-sidecar';
 import { hostLayout, renderHostFilter } from './render/render-host-filter';
 import { resolveHostFilterOptions, ResolvedHostFilterOptions } from './render/resolve-options';
 
@@ -25,8 +25,12 @@ export interface HostFilterProps extends HostFilterOptions {
   readonly layerName?: string;
 }
 
-/** Template metadata on the resources that run the filter: its rule engine mode, for the policy pack. */
-export const HOST_FILTER_METADATA = 'cdk-defence-in-depth:host-filter';
+
+/** Options of `HostFilter.addSidecar`. */
+export interface HostFilterSidecarProps {
+  /** The application's container: it must listen on the filter's `appPort` and publish no port of its own. */
+  readonly appContainer: ecs.ContainerDefinition;
+}
 
 /**
  * The host layer: a ModSecurity + OWASP CRS filter (nginx, Debian 12 packages)
@@ -103,7 +107,7 @@ export class HostFilter extends DefenceLayer {
   /** Records where the filter runs and its engine mode, for the policy pack. */
   private markFilter(scope: Construct): void {
     const entry = { ruleEngine: this.detectionOnly ? 'DetectionOnly' : 'On', layer: this.layerName };
-    markSubtree(scope, HOST_FILTER_METADATA, () => entry);
+    markSubtree(scope, IsolationMetadata.HOST_FILTER, () => entry);
     markSubtree(scope, IsolationMetadata.ROLE, () => 'web-host');
   }
 }

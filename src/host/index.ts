@@ -1,5 +1,4 @@
 export * from './host-filter-options';
 export * from './host-filter';
-export { FilteredEc2Hosts, FilteredEc2HostsProps, HostFilterRuntime } from './filtered-ec2-hosts';
-export { HostFilterSidecarProps } from './host-filter-sidecar';
-// render/ and runtime/ are internal (the CLI and tests use them); jsii drops free functions.
+export * from './filtered-ec2-hosts';
+// render/, runtime/, ec2-user-data.ts and host-filter-sidecar.ts are internal (the CLI and tests use them).

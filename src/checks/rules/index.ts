@@ -1,3 +1,4 @@
+import { HostFilterEnforcing } from './host-filter-enforcing';
 import { ImmutableArchive } from './immutable-archive';
 import { NoAdminIngressFromInternet } from './no-admin-ingress-from-internet';
 import { NoSharedDependency } from './no-shared-dependency';
@@ -12,4 +13,5 @@ export const ALL_RULES: DefenceRule[] = [
   new ImmutableArchive(),
   new NoAdminIngressFromInternet(),
   new WafNotCountOnly(),
+  new HostFilterEnforcing(),
 ];

@@ -105,6 +105,11 @@ ${temp}
   access_log ${l.logDir}/access.json defence;
   client_max_body_size ${o.maxRequestBodyBytes};
 
+  # A 403 that no upstream answered is ModSecurity's: only then do the block headers get a value
+  # (nginx leaves out a header whose value is empty), so the app's own 403s are not claimed.
+  map "$status:$upstream_status" $defence_block { "403:" host; default ""; }
+  map $defence_block $defence_block_request_id { host $request_id; default ""; }
+
   # The application listens on localhost only; this server is the only way in.
   upstream app {
     server ${l.appHost}:${o.appPort};
@@ -121,7 +126,10 @@ ${temp}
     modsecurity_rules_file ${l.configDir}/main.conf;
     modsecurity_transaction_id "$request_id";
 
-    error_page 403 = @blocked;
+    # A block names the layer and carries the request id (the audit log's unique_id). No error_page:
+    # its internal redirect would start a new transaction and lose the matched rules from the audit log.
+    add_header ${BLOCK_HEADER} $defence_block always;
+    add_header x-request-id $defence_block_request_id always;
 
     location / {
       proxy_pass http://app;
@@ -130,14 +138,6 @@ ${temp}
       proxy_set_header Host $host;
       proxy_set_header X-Request-Id $request_id;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
-
-    # A block names the layer and the request id (also in the audit log).
-    location @blocked {
-      default_type application/json;
-      add_header ${BLOCK_HEADER} host always;
-      add_header x-request-id $request_id always;
-      return 403 '{"blocked_by":"host","request_id":"$request_id"}\\n';
     }
   }
 }

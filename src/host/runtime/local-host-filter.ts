@@ -106,6 +106,19 @@ export class LocalHostFilter {
     clearTimeout(timer);
   }
 
+  /**
+   * Waits for the audit log entry of a request (nginx writes it after the
+   * response is sent) and returns it; undefined if none comes within `timeoutMs`.
+   */
+  public async auditEntry(requestId: string, timeoutMs = 3000): Promise<any | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const entry = this.auditLog().find(e => e.transaction?.unique_id === requestId);
+      if (entry || Date.now() > deadline) return entry;
+      await new Promise(r => setTimeout(r, 25));
+    }
+  }
+
   /** The JSON audit log entries written so far. */
   public auditLog(): any[] {
     const file = path.join(this.dir, 'logs', 'modsec_audit.json');
