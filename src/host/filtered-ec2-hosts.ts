@@ -4,8 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PropValidator } from '../core/validation-error';
 import { DEBIAN_12_AMI_PARAMETER, hostUserData } from './ec2-user-data';
+import { PropValidator } from '../core/validation-error';
 
 
 export interface FilteredEc2HostsProps {

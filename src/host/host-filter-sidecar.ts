@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { PropValidator } from '../core/validation-error';
 import { HostFilterSidecarProps } from './host-filter';
+import { PropValidator } from '../core/validation-error';
 import { BLOCK_HEADER } from './render/render-host-filter';
 
 
@@ -38,7 +38,9 @@ CMD ["nginx", "-c", "/etc/nginx/defence-in-depth/nginx.conf"]
 }
 
 /** Adds the filter container in front of `appContainer` (see `HostFilter.addSidecar`). */
-export function addHostFilterSidecar(filter: SidecarFilter, taskDefinition: ecs.FargateTaskDefinition, props: HostFilterSidecarProps): ecs.ContainerDefinition {
+export function addHostFilterSidecar(
+  filter: SidecarFilter, taskDefinition: ecs.FargateTaskDefinition, props: HostFilterSidecarProps,
+): ecs.ContainerDefinition {
   const v = new PropValidator(filter as any);
   v.checkDescribed(props.appContainer.taskDefinition === taskDefinition, 'appContainer', `'${props.appContainer.node.path}' (in another task)`,
     'a container of the same task definition');

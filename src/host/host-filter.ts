@@ -2,13 +2,13 @@ import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FilteredEc2Hosts, FilteredEc2HostsProps } from './filtered-ec2-hosts';
+import { HostFilterOptions } from './host-filter-options';
+import { addHostFilterSidecar } from './host-filter-sidecar';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
-import { FilteredEc2Hosts, FilteredEc2HostsProps } from './filtered-ec2-hosts';
-import { HostFilterOptions } from './host-filter-options';
-import { addHostFilterSidecar } from './host-filter-sidecar';
 import { hostLayout, renderHostFilter } from './render/render-host-filter';
 import { resolveHostFilterOptions, ResolvedHostFilterOptions } from './render/resolve-options';
 

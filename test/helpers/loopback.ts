@@ -34,10 +34,14 @@ export interface Reply { status: number; headers: http.IncomingHttpHeaders; body
 export function request(port: number, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: '127.0.0.1', port, path, method: opts.method ?? 'GET',
+      host: '127.0.0.1',
+      port,
+      path,
+      method: opts.method ?? 'GET',
       // A header given as null is left out (e.g. to send no User-Agent).
-      headers: Object.fromEntries(Object.entries({ 'Host': 'localhost', 'User-Agent': 'Mozilla/5.0 (test)', 'Accept': 'text/html,application/json', ...opts.headers })
-        .filter(([, value]) => value !== null)),
+      headers: Object.fromEntries(Object.entries({
+        'Host': 'localhost', 'User-Agent': 'Mozilla/5.0 (test)', 'Accept': 'text/html,application/json', ...opts.headers,
+      }).filter(([, value]) => value !== null)),
       agent: false,
     }, res => {
       let body = '';

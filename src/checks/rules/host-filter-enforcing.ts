@@ -1,6 +1,6 @@
+import { DefenceRule, describe, layersOwning, RuleContext, RuleFinding } from './rule';
 import { IsolationMetadata } from '../../core/isolation-metadata';
 import { ResourceNode } from '../model/reference-finder';
-import { DefenceRule, describe, layersOwning, RuleContext, RuleFinding } from './rule';
 
 /** The host filter blocks: its rule engine is On, never DetectionOnly or Off. */
 export class HostFilterEnforcing implements DefenceRule {

@@ -34,8 +34,15 @@ export const DEBIAN_CRS_RULES = '/usr/share/modsecurity-crs/rules';
  */
 export function hostLayout(kind: 'systemd' | 'container' = 'systemd'): FilterLayout {
   return {
-    configDir: '/etc/nginx/defence-in-depth', logDir: '/var/log/nginx', runDir: '/var/lib/nginx-defence', listenAddress: '0.0.0.0',
-    appHost: '127.0.0.1', user: 'www-data', foreground: kind === 'container', workers: 'auto', modulePath: DEBIAN_MODULE,
+    configDir: '/etc/nginx/defence-in-depth',
+    logDir: '/var/log/nginx',
+    runDir: '/var/lib/nginx-defence',
+    listenAddress: '0.0.0.0',
+    appHost: '127.0.0.1',
+    user: 'www-data',
+    foreground: kind === 'container',
+    workers: 'auto',
+    modulePath: DEBIAN_MODULE,
   };
 }
 
@@ -231,8 +238,7 @@ ${action(900990, ['tx.crs_setup_version=334'])}
 function exclusionsBefore(o: ResolvedHostFilterOptions): string {
   const lines = [HEADER,
     '# Health checks go through the filter; load balancers send the host\'s IP address as Host (rule 920350).',
-    `SecRule REQUEST_FILENAME "@streq ${o.healthCheckPath}" "id:1001,phase:1,pass,nolog,ctl:ruleRemoveById=920350"`,
-  ];
+    `SecRule REQUEST_FILENAME "@streq ${o.healthCheckPath}" "id:1001,phase:1,pass,nolog,ctl:ruleRemoveById=920350"`];
   o.exclusions.forEach((e, i) => {
     if (e.pathPrefix === undefined) return;
     const ctl = e.ruleIds.map(id => (e.parameter ? `ctl:ruleRemoveTargetById=${id};ARGS:${e.parameter}` : `ctl:ruleRemoveById=${id}`));

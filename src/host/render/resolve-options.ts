@@ -104,9 +104,22 @@ export function resolveHostFilterOptions(scope: IConstruct, options: HostFilterO
   v.throwIfInvalid();
 
   return {
-    profile, paranoiaLevel, detectionParanoiaLevel, inboundAnomalyThreshold: inbound, outboundAnomalyThreshold: outbound,
-    inspectResponses: options.inspectResponses ?? false, allowedMethods, allowedContentTypes, maxRequestBodyBytes,
-    codeFields, exclusions, customRules, detectionOnly: options.detectionOnly ?? false, listenPort, appPort, healthCheckPath,
+    profile,
+    paranoiaLevel,
+    detectionParanoiaLevel,
+    inboundAnomalyThreshold: inbound,
+    outboundAnomalyThreshold: outbound,
+    inspectResponses: options.inspectResponses ?? false,
+    allowedMethods,
+    allowedContentTypes,
+    maxRequestBodyBytes,
+    codeFields,
+    exclusions,
+    customRules,
+    detectionOnly: options.detectionOnly ?? false,
+    listenPort,
+    appPort,
+    healthCheckPath,
   };
 }
 

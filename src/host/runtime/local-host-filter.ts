@@ -46,8 +46,16 @@ export class LocalHostFilter {
     const options = resolveHostFilterOptions(scope, { ...props.options, listenPort, appPort });
     const dir = path.resolve(props.dir);
     const layout: FilterLayout = {
-      configDir: dir, logDir: path.join(dir, 'logs'), runDir: path.join(dir, 'run'), listenAddress, appHost,
-      user: process.getuid?.() === 0 ? 'root' : undefined, foreground: true, workers: props.workers ?? '1', modulePath: DEBIAN_MODULE, auditEveryRequest: props.auditEveryRequest,
+      configDir: dir,
+      logDir: path.join(dir, 'logs'),
+      runDir: path.join(dir, 'run'),
+      listenAddress,
+      appHost,
+      user: process.getuid?.() === 0 ? 'root' : undefined,
+      foreground: true,
+      workers: props.workers ?? '1',
+      modulePath: DEBIAN_MODULE,
+      auditEveryRequest: props.auditEveryRequest,
     };
     fs.mkdirSync(layout.logDir, { recursive: true });
     fs.mkdirSync(layout.runDir, { recursive: true });
