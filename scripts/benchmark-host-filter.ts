@@ -173,8 +173,11 @@ async function main(): Promise<void> {
   const row = (name: string) => {
     const s = samples[name];
     return {
-      rps: median(s.map(x => x.rps)), p50: median(s.map(x => x.p50)), p99: median(s.map(x => x.p99)),
-      cpu: median(s.map(x => x.cpuMsPerRequest)), non2xx: Math.max(...s.map(x => x.non2xx)),
+      rps: median(s.map(x => x.rps)),
+      p50: median(s.map(x => x.p50)),
+      p99: median(s.map(x => x.p99)),
+      cpu: median(s.map(x => x.cpuMsPerRequest)),
+      non2xx: Math.max(...s.map(x => x.non2xx)),
     };
   };
   const [plain, stock, dflt] = ['plain', 'stock', 'default'].map(row);

@@ -31,7 +31,9 @@ export async function startUpstream(port: number): Promise<http.Server> {
 export interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
 
 /** One request to 127.0.0.1 (only loopback is ever used), with `Host: localhost` unless given. */
-export function request(port: number, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
+export interface RequestOptions { method?: string; headers?: Record<string, string>; body?: string | Buffer }
+
+export function request(port: number, path: string, opts: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1',
