@@ -33,6 +33,14 @@ run('cdk-defence-in-depth host-filter', () => {
     expect(remote.stderr).toContain('listen: "0.0.0.0:80" is not allowed; allowed: 127.0.0.1:PORT (loopback only)');
   });
 
+  test('serve without the Debian packages says which are missing and the apt command', () => {
+    const r = spawnSync(cli[0], [...cli.slice(1), 'host-filter', 'serve', '--listen', '127.0.0.1:18999', '--upstream', 'http://127.0.0.1:18998'], {
+      encoding: 'utf-8', env: { ...process.env, NGINX_BINARY: '/nonexistent/nginx' },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('missing Debian package(s) nginx: run `apt-get install -y nginx libnginx-mod-http-modsecurity modsecurity-crs` (Debian 12)');
+  });
+
   test('serve runs the filter in the foreground until stopped, and stops nginx with it', async () => {
     const [appPort, port] = [await freePort(), await freePort()];
     const upstream = await startUpstream(appPort);
