@@ -58,6 +58,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2',
     // AGPL: dev-only, used by tests to simulate the synthesized IAM policies.
     '@cloud-copilot/iam-simulate',
+    // Reads the FTW (CRS regression) and GoTestWAF YAML corpora in the host-layer tests.
+    'yaml',
   ],
 
   // The CLI: `npx cdk-defence-in-depth host-filter render|serve` (src/cli/main.ts).

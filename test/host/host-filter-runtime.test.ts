@@ -154,6 +154,8 @@ run('host filter on loopback', () => {
       const big = 'a='.concat('x'.repeat(4096));
       const r = await request(port, '/post', { method: 'POST', body: big, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
       expect(r.status).toBe(413);
+      // Refused by the filter itself (no upstream answered): the refusal names the layer too.
+      expect(r.headers['x-defence-layer']).toBe('host');
       expect((await request(port, '/post', { method: 'POST', body: 'a=small', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } })).status).toBe(200);
     });
   });

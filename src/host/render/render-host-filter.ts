@@ -112,9 +112,10 @@ ${temp}
   access_log ${l.logDir}/access.json defence;
   client_max_body_size ${o.maxRequestBodyBytes};
 
-  # A 403 that no upstream answered is ModSecurity's: only then do the block headers get a value
+  # A 4xx that no upstream answered is the filter's (a ModSecurity block, a body it cannot parse, a
+  # body over the limit): only then do the block headers get a value
   # (nginx leaves out a header whose value is empty), so the app's own 403s are not claimed.
-  map "$status:$upstream_status" $defence_block { "403:" host; default ""; }
+  map "$status:$upstream_status" $defence_block { ~^4[0-9][0-9]:$ host; default ""; }
   map $defence_block $defence_block_request_id { host $request_id; default ""; }
 
   # The application listens on localhost only; this server is the only way in.
@@ -231,6 +232,8 @@ ${action(900001, [`tx.executing_paranoia_level=${o.detectionParanoiaLevel}`])}
 ${action(900110, [`tx.inbound_anomaly_score_threshold=${o.inboundAnomalyThreshold}`, `tx.outbound_anomaly_score_threshold=${o.outboundAnomalyThreshold}`])}
 ${action(900200, [`tx.allowed_methods=${o.allowedMethods.join(' ')}`])}
 ${action(900220, [`tx.allowed_request_content_type=${o.allowedContentTypes.map(t => `|${t}|`).join(' ')}`])}
+# Bodies without a Content-Type are parsed as forms, so their arguments are inspected too.
+${action(900010, ['tx.enforce_bodyproc_urlencoded=1'])}
 ${action(900990, ['tx.crs_setup_version=334'])}
 `;
 }
