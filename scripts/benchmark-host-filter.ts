@@ -1,7 +1,7 @@
 // Benchmark: the host filter's throughput against a plain proxy and stock CRS.
 //
-//   npx projen benchmark-host-filter                 # 3 rounds, 1 worker, 5 s per run
-//   ROUNDS=5 WORKERS=2 SECONDS=10 npx projen benchmark-host-filter
+//   npx projen benchmark-host-filter                 # 7 rounds, 1 worker, 5 s per run
+//   ROUNDS=9 WORKERS=2 SECONDS=10 npx projen benchmark-host-filter
 //
 // In one run, with the same nginx worker count for all three, it measures
 //   plain:   nginx proxying to the app, no ModSecurity;
@@ -9,6 +9,8 @@
 //            engine On, crs-setup.conf, every rule file), paranoia level 1;
 //   default: this library's default HostFilter config.
 // Runs are interleaved (A/B/C, B/C/A, ...) and the medians reported: throughput (wrk, loopback),
+// with the filter's nginx pinned to the last CPU and wrk and the app to the first (less contention
+// on a small machine; the spread is printed because a shared VM is noisy),
 // p50/p99 latency, server CPU per request (nginx workers' utime+stime / requests) and ratios.
 // Then it replays the GoTestWAF corpus (../shared/corpus) against stock and default: a faster
 // config counts only if it blocks at least as many attacks and passes at least as many benign requests.
@@ -21,7 +23,7 @@ import { LocalHostFilter, missingRuntime } from '../src/host/runtime/local-host-
 import { freePort } from '../test/helpers/loopback';
 import { loadGoTestWafCases, replayGoTestWaf } from '../test/host/corpus/gotestwaf';
 
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const WORKERS = process.env.WORKERS ?? '1';
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CORPUS = path.resolve(__dirname, '..', '..', 'shared', 'corpus', 'gotestwaf');
@@ -75,8 +77,13 @@ function stockRules(dir: string): string {
   return `modsecurity on; modsecurity_rules_file ${dir}/main.conf;`;
 }
 
-async function startNginx(conf: string): Promise<ChildProcess> {
-  const child = spawn('/usr/sbin/nginx', ['-c', conf], { stdio: 'ignore' });
+const CPUS = os.cpus().length;
+/** `taskset -c <cpu>` when there is more than one CPU: the filter gets a CPU of its own. */
+const pin = (cpu: 'first' | 'last') => (CPUS > 1 ? ['taskset', '-c', String(cpu === 'first' ? 0 : CPUS - 1)] : []);
+
+async function startNginx(conf: string, cpu: 'first' | 'last' = 'last'): Promise<ChildProcess> {
+  const [cmd, ...args] = [...pin(cpu), '/usr/sbin/nginx', '-c', conf];
+  const child = spawn(cmd, args, { stdio: 'ignore' });
   await new Promise(r => setTimeout(r, 700));
   if (child.exitCode !== null) throw new Error(`nginx -c ${conf} exited with ${child.exitCode}`);
   return child;
@@ -111,7 +118,8 @@ async function measure(port: number, master: ChildProcess): Promise<Sample> {
   const args = ['-t1', '-c8', `-d${SECONDS}s`, '--latency', ...HEADERS.flatMap(h => ['-H', h]), `http://127.0.0.1:${port}${PATH}`];
   spawnSync('wrk', ['-t1', '-c8', '-d1s', ...HEADERS.flatMap(h => ['-H', h]), `http://127.0.0.1:${port}${PATH}`]); // warm-up
   const cpu0 = workerCpu(master.pid!);
-  const out = spawnSync('wrk', args, { encoding: 'utf-8' }).stdout;
+  const [cmd, ...rest] = [...pin('first'), 'wrk', ...args];
+  const out = spawnSync(cmd, rest, { encoding: 'utf-8' }).stdout;
   const cpu1 = workerCpu(master.pid!);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   return {
@@ -135,7 +143,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.join(base, 'app'));
   fs.writeFileSync(path.join(base, 'app', 'nginx.conf'), nginxConf(path.join(base, 'app'), appPort, 0, '')
     .replace(/upstream app \{[^}]*\}/, '').replace(/location \/ \{[^}]*\}/, 'location / { return 200 "ok\\n"; }'));
-  const app = await startNginx(path.join(base, 'app', 'nginx.conf'));
+  const app = await startNginx(path.join(base, 'app', 'nginx.conf'), 'first');
 
   const configs: Config[] = [];
   for (const name of ['plain', 'stock', 'default']) {
@@ -188,7 +196,8 @@ async function main(): Promise<void> {
   }
   console.log(`\ndefault / stock throughput: ${(dflt.rps / stock.rps).toFixed(2)}x   CPU per request: ${(dflt.cpu / stock.cpu).toFixed(2)}x`);
   console.log(`default / plain throughput: ${(dflt.rps / plain.rps).toFixed(3)}x`);
-  console.log('per-round req/s: ' + ['plain', 'stock', 'default'].map(n => `${n} ${samples[n].map(s => s.rps.toFixed(0)).join('/')}`).join('; '));
+  console.log('per-round req/s: ' + ['plain', 'stock', 'default'].map(n => `${n} ${samples[n].map(x => x.rps.toFixed(0)).join('/')}`).join('; '));
+  console.log('per-round CPU ms/request: ' + ['stock', 'default'].map(n => `${n} ${samples[n].map(x => x.cpuMsPerRequest.toFixed(2)).join('/')}`).join('; '));
 
   if (!fs.existsSync(CORPUS)) {
     console.log(`\ndetection: skipped, the GoTestWAF corpus is not at ${CORPUS}`);
@@ -197,7 +206,7 @@ async function main(): Promise<void> {
   console.log('\ndetection on the GoTestWAF corpus (same configs):');
   const { cases } = loadGoTestWafCases(CORPUS);
   for (const c of configs.filter(x => x.name !== 'plain')) {
-    const appServer = await startNginx(path.join(base, 'app', 'nginx.conf'));
+    const appServer = await startNginx(path.join(base, 'app', 'nginx.conf'), 'first');
     const nginx = await startNginx(c.conf);
     try {
       const r = await replayGoTestWaf(`http://127.0.0.1:${(c as any).port}`, cases);

@@ -280,8 +280,9 @@ function prepareCrs(o: ResolvedHostFilterOptions): string {
   return `#!/bin/sh
 # Rendered by cdk-defence-in-depth (HostFilter). Derives this filter's copy of the
 # OWASP CRS 3.3.4 rules from Debian's modsecurity-crs package: the rule files in
-# use, without the sections of paranoia levels above ${o.detectionParanoiaLevel}. Their rules
-# would be skipped on every request anyway, at a cost; cutting them keeps detection.
+# use, without the sections of paranoia levels above ${o.detectionParanoiaLevel} (their rules would be
+# skipped on every request anyway, at a cost) and without the IP/GLOBAL collection set-up that only
+# the rule files left out use. Detection is unchanged.
 set -eu
 SRC=\${CRS_RULES:-${DEBIAN_CRS_RULES}}
 DEST="$(cd "$(dirname "$0")" && pwd)/crs-rules"
@@ -293,9 +294,17 @@ rm -rf "$DEST"
 mkdir -p "$DEST"
 for f in ${crsRuleFiles(o).join(' ')}; do
   awk -v PL=${o.detectionParanoiaLevel} '
-    /^SecRule TX:EXECUTING_PARANOIA_LEVEL "@lt [0-9]"/ { n = substr($0, index($0, "@lt ") + 4, 1) + 0; if (n > PL) skip = 1 }
-    /^SecMarker/ { skip = 0 }
-    !skip { print }
+    # A block is one directive with its backslash-continued lines (or one comment or blank line).
+    { block = block $0 "\\n" }
+    /\\\\$/ { next }
+    {
+      if (block ~ /^SecRule TX:EXECUTING_PARANOIA_LEVEL "@lt [0-9]"/) { n = substr(block, index(block, "@lt ") + 4, 1) + 0; if (n > PL) skip = 1 }
+      if (block ~ /^SecMarker/) skip = 0
+      # 901318/901321 hash the User-Agent and open the IP and GLOBAL collections on every request,
+      # for IP reputation and DoS protection (910, 912), which this filter does not load.
+      if (!skip && block !~ /id:(901318|901321),/) printf "%s", block
+      block = ""
+    }
   ' "$SRC/$f" > "$DEST/$f"
 done
 cp "$SRC"/*.data "$DEST"/
