@@ -7,7 +7,7 @@
 //   plain:   nginx proxying to the app, no ModSecurity;
 //   stock:   Debian 12's ModSecurity + OWASP CRS 3.3.4 as shipped (modsecurity.conf with the
 //            engine On, crs-setup.conf, every rule file), paranoia level 1;
-//   default: this library's default HostFilter config.
+//   default: this library's default HostFilter config, run as deployed (tcmalloc preloaded).
 // Runs are interleaved (A/B/C, B/C/A, ...) and the medians reported: throughput (wrk, loopback),
 // with the filter's nginx pinned to the last CPU and wrk and the app to the first (less contention
 // on a small machine; the spread is printed because a shared VM is noisy),
@@ -18,7 +18,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DEBIAN_MODULE } from '../src/host/render/render-host-filter';
+import { DEBIAN_MODULE, PRELOAD_ALLOCATOR } from '../src/host/render/render-host-filter';
 import { LocalHostFilter, missingRuntime } from '../src/host/runtime/local-host-filter';
 import { freePort } from '../test/helpers/loopback';
 import { loadGoTestWafCases, replayGoTestWaf } from '../test/host/corpus/gotestwaf';
@@ -37,7 +37,7 @@ const HEADERS = [
 ];
 const PATH = '/products?id=42&sort=price&q=red+chair';
 
-type Config = { name: string; conf: string; stop?: () => void };
+type Config = { name: string; conf: string; env?: NodeJS.ProcessEnv };
 
 function nginxConf(dir: string, port: number, appPort: number, modsecurity: string): string {
   return `load_module ${DEBIAN_MODULE};
@@ -81,9 +81,9 @@ const CPUS = os.cpus().length;
 /** `taskset -c <cpu>` when there is more than one CPU: the filter gets a CPU of its own. */
 const pin = (cpu: 'first' | 'last') => (CPUS > 1 ? ['taskset', '-c', String(cpu === 'first' ? 0 : CPUS - 1)] : []);
 
-async function startNginx(conf: string, cpu: 'first' | 'last' = 'last'): Promise<ChildProcess> {
+async function startNginx(conf: string, cpu: 'first' | 'last' = 'last', env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const [cmd, ...args] = [...pin(cpu), '/usr/sbin/nginx', '-c', conf];
-  const child = spawn(cmd, args, { stdio: 'ignore' });
+  const child = spawn(cmd, args, { stdio: 'ignore', env: { ...process.env, ...env } });
   await new Promise(r => setTimeout(r, 700));
   if (child.exitCode !== null) throw new Error(`nginx -c ${conf} exited with ${child.exitCode}`);
   return child;
@@ -157,7 +157,8 @@ async function main(): Promise<void> {
       directives = `modsecurity on; modsecurity_rules_file ${dir}/filter/main.conf;`;
     }
     fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, port, appPort, directives));
-    configs.push({ name, conf: path.join(dir, 'nginx.conf') });
+    // The library's config runs as it is deployed (tcmalloc preloaded); plain and stock as Debian ships them.
+    configs.push({ name, conf: path.join(dir, 'nginx.conf'), env: name === 'default' ? { LD_PRELOAD: PRELOAD_ALLOCATOR } : {} });
     (configs[configs.length - 1] as any).port = port;
   }
 
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = configs.map((_, i) => configs[(i + round) % configs.length]);
       for (const c of order) {
-        const nginx = await startNginx(c.conf);
+        const nginx = await startNginx(c.conf, 'last', c.env);
         try {
           samples[c.name].push(await measure((c as any).port, nginx));
         } finally {
@@ -207,7 +208,7 @@ async function main(): Promise<void> {
   const { cases } = loadGoTestWafCases(CORPUS);
   for (const c of configs.filter(x => x.name !== 'plain')) {
     const appServer = await startNginx(path.join(base, 'app', 'nginx.conf'), 'first');
-    const nginx = await startNginx(c.conf);
+    const nginx = await startNginx(c.conf, 'last', c.env);
     try {
       const r = await replayGoTestWaf(`http://127.0.0.1:${(c as any).port}`, cases);
       console.log(`${c.name.padEnd(8)} true positives blocked ${r.truePositives.blocked}/${r.truePositives.total} (${(100 * r.truePositives.blocked / r.truePositives.total).toFixed(1)} %), `

@@ -1,4 +1,5 @@
 import { HostFilterRuntime } from './filtered-ec2-hosts';
+import { DEBIAN_PACKAGES, PRELOAD_ALLOCATOR } from './render/render-host-filter';
 
 /** The public SSM parameter of the official Debian 12 AMI (amd64). */
 export const DEBIAN_12_AMI_PARAMETER = '/aws/service/debian/release/12/latest/amd64';
@@ -24,7 +25,7 @@ export function hostUserData(filter: HostFilterRuntime, region: string): string[
     'set -euxo pipefail',
     'export DEBIAN_FRONTEND=noninteractive',
     'apt-get update',
-    'apt-get install -y nginx libnginx-mod-http-modsecurity modsecurity-crs nftables curl',
+    `apt-get install -y ${DEBIAN_PACKAGES.join(' ')} nftables curl`,
     // The Debian default site would serve unfiltered: nginx stays down until the filter is in place.
     'systemctl stop nginx || true',
     'rm -f /etc/nginx/sites-enabled/default',
@@ -38,6 +39,7 @@ export function hostUserData(filter: HostFilterRuntime, region: string): string[
     'mkdir -p /etc/systemd/system/nginx.service.d',
     `cat > /etc/systemd/system/nginx.service.d/defence-in-depth.conf <<'DEFENCE_IN_DEPTH_EOF'
 [Service]
+Environment=LD_PRELOAD=${PRELOAD_ALLOCATOR}
 PIDFile=/var/lib/nginx-defence/nginx.pid
 ExecStartPre=
 ExecStartPre=/usr/sbin/nginx -t -q -c ${CONFIG_DIR}/nginx.conf

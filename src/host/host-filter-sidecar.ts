@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { HostFilterSidecarProps } from './host-filter';
 import { PropValidator } from '../core/validation-error';
-import { BLOCK_HEADER } from './render/render-host-filter';
+import { BLOCK_HEADER, DEBIAN_PACKAGES, PRELOAD_ALLOCATOR } from './render/render-host-filter';
 
 
 /** What the sidecar needs from the host layer. */
@@ -22,7 +22,7 @@ export function sidecarDockerfile(listenPort: number): string {
   return `# Rendered by cdk-defence-in-depth (HostFilter sidecar).
 FROM debian:bookworm-slim
 RUN apt-get update \\
- && apt-get install -y --no-install-recommends nginx libnginx-mod-http-modsecurity modsecurity-crs \\
+ && apt-get install -y --no-install-recommends ${DEBIAN_PACKAGES.join(' ')} \\
  && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default
 COPY files/ /etc/nginx/defence-in-depth/
 # Logs go to the task's log group (awslogs driver); an invalid config fails the build (fail closed).
@@ -32,6 +32,7 @@ RUN sh /etc/nginx/defence-in-depth/prepare-crs.sh \\
  && ln -sf /dev/stdout /var/log/nginx/modsec_audit.json \\
  && ln -sf /dev/stderr /var/log/nginx/error.log \\
  && nginx -t -c /etc/nginx/defence-in-depth/nginx.conf
+ENV LD_PRELOAD=${PRELOAD_ALLOCATOR}
 EXPOSE ${listenPort}
 CMD ["nginx", "-c", "/etc/nginx/defence-in-depth/nginx.conf"]
 `;

@@ -38,7 +38,7 @@ run('cdk-defence-in-depth host-filter', () => {
       encoding: 'utf-8', env: { ...process.env, NGINX_BINARY: '/nonexistent/nginx' },
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('missing Debian package(s) nginx: run `apt-get install -y nginx libnginx-mod-http-modsecurity modsecurity-crs` (Debian 12)');
+    expect(r.stderr).toContain('missing Debian package(s) nginx: run `apt-get install -y nginx libnginx-mod-http-modsecurity modsecurity-crs libtcmalloc-minimal4` (Debian 12)');
   });
 
   test('serve runs the filter in the foreground until stopped, and stops nginx with it', async () => {

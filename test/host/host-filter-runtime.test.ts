@@ -51,6 +51,9 @@ run('host filter on loopback', () => {
       const audit = await filter.auditEntry(id);
       expect(audit.transaction.response.http_code).toBe(403);
       expect(audit.transaction.messages.map((m: any) => m.details.ruleId)).toEqual(expect.arrayContaining(['942100', '949110']));
+      // nginx runs with tcmalloc preloaded, as deployed.
+      const worker = fs.readFileSync(path.join(filter.dir, 'run', 'nginx.pid'), 'utf-8').trim();
+      expect(fs.readFileSync(`/proc/${worker}/maps`, 'utf-8')).toContain('libtcmalloc_minimal.so.4');
       // Benign requests are not audited (RelevantOnly).
       expect(filter.auditLog()).toHaveLength(1);
     });

