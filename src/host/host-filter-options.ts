@@ -102,6 +102,15 @@ export interface HostFilterOptions {
    * @default false
    */
   readonly detectionOnly?: boolean;
+  /**
+   * Keep every CRS 3.3.4 rule of the paranoia level as shipped. By default, at
+   * paranoia level 1, rule 932150 (a Unix command word at the start of any
+   * argument: "time", "more", "select" ...) is left out: it blocked 18 of the 31
+   * benign texts the GoTestWAF corpus sends and caught no attack that other RCE
+   * rules miss. CRS 4 reworked it for the same reason.
+   * @default false
+   */
+  readonly strictCrs?: boolean;
   /** Port the filter listens on (the only port the load balancer reaches). @default 80 */
   readonly listenPort?: number;
   /** Port of the application on localhost (never reachable from outside). @default 8080 */

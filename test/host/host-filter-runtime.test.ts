@@ -104,6 +104,14 @@ run('host filter on loopback', () => {
     });
   });
 
+  test('rule 932150 (a command word opening any argument) is left out at PL1 unless strictCrs', async () => {
+    const text = '/?note=time%20he%20came.';
+    await withFilter({}, async port => { expect((await request(port, text)).status).toBe(200); });
+    await withFilter({ strictCrs: true }, async port => { expect((await request(port, text)).status).toBe(403); });
+    // Command injection is still caught by the other RCE rules.
+    await withFilter({}, async port => { expect((await request(port, '/?host=example.org%3Bcat%20/etc/passwd')).status).toBe(403); });
+  });
+
   test('detectionOnly logs the attack and lets it through', async () => {
     await withFilter({ detectionOnly: true }, async (port, filter) => {
       const r = await request(port, SQLI);

@@ -309,8 +309,9 @@ for f in ${crsRuleFiles(o).join(' ')}; do
       if (block ~ /^SecRule TX:EXECUTING_PARANOIA_LEVEL "@lt [0-9]"/) { n = substr(block, index(block, "@lt ") + 4, 1) + 0; if (n > PL) skip = 1 }
       if (block ~ /^SecMarker/) skip = 0
       # 901318/901321 hash the User-Agent and open the IP and GLOBAL collections on every request,
-      # for IP reputation and DoS protection (910, 912), which this filter does not load.
-      if (!skip && block !~ /id:(901318|901321),/) printf "%s", block
+      # for IP reputation and DoS protection (910, 912), which this filter does not load.${o.droppedRuleIds.length ? `
+      # ${o.droppedRuleIds.join(', ')}: left out at paranoia level 1 for false positives (strictCrs keeps them).` : ''}
+      if (!skip && block !~ /id:(${[901318, 901321, ...o.droppedRuleIds].join('|')}),/) printf "%s", block
       block = ""
     }
   ' "$SRC/$f" > "$DEST/$f"

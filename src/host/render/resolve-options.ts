@@ -17,6 +17,8 @@ export interface ResolvedHostFilterOptions {
   readonly exclusions: RuleExclusion[];
   readonly customRules: Array<Required<CustomRule>>;
   readonly detectionOnly: boolean;
+  /** CRS rules left out of the rendered rule files (see `strictCrs`). */
+  readonly droppedRuleIds: number[];
   readonly listenPort: number;
   readonly appPort: number;
   readonly healthCheckPath: string;
@@ -32,6 +34,9 @@ const PROFILES: Record<HostFilterProfile, { methods: string[]; contentTypes: str
   [HostFilterProfile.FORUM]: { methods: ['GET', 'HEAD', 'POST', 'OPTIONS'], contentTypes: WEBSITE_CONTENT_TYPES, maxBody: 13_107_200 },
   [HostFilterProfile.JSON_API]: { methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], contentTypes: ['application/json'], maxBody: 1_048_576 },
 };
+
+/** CRS 3.3.4 PL1 rules left out unless `strictCrs`: measured false positives, no detection of their own on the corpora. */
+const NOISY_PL1_RULES = [932150];
 
 const PATH = /^\/[A-Za-z0-9._~/-]*$/;
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -104,6 +109,7 @@ export function resolveHostFilterOptions(scope: IConstruct, options: HostFilterO
   v.throwIfInvalid();
 
   return {
+    droppedRuleIds: options.strictCrs || detectionParanoiaLevel > 1 ? [] : [...NOISY_PL1_RULES],
     profile,
     paranoiaLevel,
     detectionParanoiaLevel,
