@@ -13,8 +13,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { HostFilterProfile } from '../src/host/host-filter-options';
 import { LocalHostFilter, missingRuntime } from '../src/host/runtime/local-host-filter';
+import { freePort } from '../test/helpers/loopback';
 import {
-  formatGoTestWafMatrix, formatGoTestWafTable, freeLoopbackPort, GoTestWafResult, loadGoTestWafCases, replayGoTestWaf, startOkUpstream,
+  formatGoTestWafMatrix, formatGoTestWafTable, GoTestWafResult, loadGoTestWafCases, replayGoTestWaf, startOkUpstream,
 } from '../test/host/corpus/gotestwaf';
 
 function arg(name: string): string | undefined {
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
       for (const paranoiaLevel of levels) {
         const label = `${profile} PL${paranoiaLevel}`;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-gotestwaf-'));
-        const port = await freeLoopbackPort();
+        const port = await freePort();
         const filter = new LocalHostFilter({
           options: { profile, paranoiaLevel },
           dir,

@@ -21,10 +21,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  formatGoTestWafTable, freeLoopbackPort, GoTestWafCases, GoTestWafResult, loadGoTestWafCases, replayGoTestWaf, startOkUpstream,
+  formatGoTestWafTable, GoTestWafCases, GoTestWafResult, loadGoTestWafCases, replayGoTestWaf, startOkUpstream,
 } from './corpus/gotestwaf';
 import { HostFilterProfile } from '../../src/host/host-filter-options';
 import { LocalHostFilter, missingRuntime } from '../../src/host/runtime/local-host-filter';
+import { freePort } from '../helpers/loopback';
 
 const CORPUS = path.resolve(__dirname, '../../../shared/corpus');
 const REPORT = path.resolve(__dirname, '../../test-reports/gotestwaf.json');
@@ -74,7 +75,7 @@ const ARG_PLACEHOLDERS = ['URLParam', 'HTMLForm', 'HTMLMultipartForm', 'JSONRequ
   test.each(RUNS)('$profile at paranoia level $paranoiaLevel', async run => {
     const label = `${run.profile} PL${run.paranoiaLevel}`;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gotestwaf-test-'));
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const filter = new LocalHostFilter({
       options: { profile: run.profile, paranoiaLevel: run.paranoiaLevel },
       dir,

@@ -24,6 +24,7 @@ import { HostFilterOptions, HostFilterProfile } from '../../../src/host/host-fil
 import { crsRuleFiles } from '../../../src/host/render/render-host-filter';
 import { resolveHostFilterOptions } from '../../../src/host/render/resolve-options';
 import { LocalHostFilter } from '../../../src/host/runtime/local-host-filter';
+import { freePort } from '../../helpers/loopback';
 
 /** CRS 3.3.4's default `tx.allowed_request_content_type` (REQUEST-901), as upstream's tests run with. */
 export const CRS_DEFAULT_CONTENT_TYPES = [
@@ -498,18 +499,6 @@ function judge(output: StageOutput, response: Response, window: AuditEntry[]): s
     }
   }
   return why;
-}
-
-/** A free port on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The filter and the application behind it, on loopback. */

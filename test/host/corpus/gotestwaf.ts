@@ -548,18 +548,6 @@ export function formatGoTestWafMatrix(runs: ReadonlyArray<{ label: string; resul
 
 // ---------------------------------------------------------------- loopback helpers
 
-/** A free TCP port on 127.0.0.1 (the OS picks one; released before returning). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** An application on loopback that reads each request and answers 200: what passes the filter reaches it. */
 export async function startOkUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
