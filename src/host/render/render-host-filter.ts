@@ -227,22 +227,58 @@ SecStatusEngine Off
 `;
 }
 
+/**
+ * OWASP CRS 3.3.4's defaults, as REQUEST-901-INITIALIZATION sets them when crs-setup leaves a
+ * variable unset. The rendered crs-setup sets every one in a single action, so the 21 rules of 901
+ * that would test for each one on every request are left out of this filter's copy of the CRS.
+ */
+const CRS_334_DEFAULTS: Record<string, string> = {
+  'tx.sampling_percentage': '100',
+  'tx.critical_anomaly_score': '5',
+  'tx.error_anomaly_score': '4',
+  'tx.warning_anomaly_score': '3',
+  'tx.notice_anomaly_score': '2',
+  'tx.do_reput_block': '0',
+  'tx.reput_block_duration': '300',
+  'tx.allowed_request_content_type_charset': 'utf-8|iso-8859-1|iso-8859-15|windows-1252',
+  'tx.allowed_http_versions': 'HTTP/1.0 HTTP/1.1 HTTP/2 HTTP/2.0',
+  'tx.restricted_extensions': '.asa/ .asax/ .ascx/ .axd/ .backup/ .bak/ .bat/ .cdx/ .cer/ .cfg/ .cmd/ .com/ .config/ .conf/ .cs/ '
+    + '.csproj/ .csr/ .dat/ .db/ .dbf/ .dll/ .dos/ .htr/ .htw/ .ida/ .idc/ .idq/ .inc/ .ini/ .key/ .licx/ .lnk/ .log/ .mdb/ .old/ '
+    + '.pass/ .pdb/ .pol/ .printer/ .pwd/ .rdb/ .resources/ .resx/ .sql/ .swp/ .sys/ .vb/ .vbs/ .vbproj/ .vsdisco/ .webinfo/ .xsd/ .xsx/',
+  'tx.restricted_headers': '/accept-charset/ /content-encoding/ /proxy/ /lock-token/ /content-range/ /if/',
+  'tx.static_extensions': '/.jpg/ /.jpeg/ /.png/ /.gif/ /.js/ /.css/ /.ico/ /.svg/ /.webp/',
+};
+
+/**
+ * The CRS rules this filter's copy leaves out, as an awk regex over rule ids, and why:
+ * 901001 and 901100-901168 give a variable its default when crs-setup did not set it (it sets all);
+ * 901400-901450 draw the sampling dice, and sampling is always 100 %;
+ * 901318/901321 hash the User-Agent and open the IP and GLOBAL collections for IP reputation and
+ * DoS protection (910, 912), which this filter does not load.
+ */
+const ALWAYS_DROPPED_RULES = '901001|9011[0-6][0-9]|9014[0-5]0|901318|901321';
+
 function crsSetup(o: ResolvedHostFilterOptions): string {
-  const action = (id: number, setvars: string[]) =>
-    `SecAction "id:${id},phase:1,nolog,pass,t:none,${setvars.map(s => `setvar:'${s}'`).join(',')}"`;
+  const setvars = {
+    'tx.crs_setup_version': '334',
+    'tx.paranoia_level': `${o.paranoiaLevel}`,
+    'tx.executing_paranoia_level': `${o.detectionParanoiaLevel}`,
+    'tx.inbound_anomaly_score_threshold': `${o.inboundAnomalyThreshold}`,
+    'tx.outbound_anomaly_score_threshold': `${o.outboundAnomalyThreshold}`,
+    'tx.allowed_methods': o.allowedMethods.join(' '),
+    'tx.allowed_request_content_type': o.allowedContentTypes.map(t => `|${t}|`).join(' '),
+    // Bodies without a Content-Type are parsed as forms, so their arguments are inspected too.
+    'tx.enforce_bodyproc_urlencoded': '1',
+    ...CRS_334_DEFAULTS,
+  };
   return `${HEADER}
 # Anomaly scoring: rules add to a score, REQUEST-949 blocks at the threshold.
 SecDefaultAction "phase:1,log,auditlog,pass"
 SecDefaultAction "phase:2,log,auditlog,pass"
 
-${action(900000, [`tx.paranoia_level=${o.paranoiaLevel}`])}
-${action(900001, [`tx.executing_paranoia_level=${o.detectionParanoiaLevel}`])}
-${action(900110, [`tx.inbound_anomaly_score_threshold=${o.inboundAnomalyThreshold}`, `tx.outbound_anomaly_score_threshold=${o.outboundAnomalyThreshold}`])}
-${action(900200, [`tx.allowed_methods=${o.allowedMethods.join(' ')}`])}
-${action(900220, [`tx.allowed_request_content_type=${o.allowedContentTypes.map(t => `|${t}|`).join(' ')}`])}
-# Bodies without a Content-Type are parsed as forms, so their arguments are inspected too.
-${action(900010, ['tx.enforce_bodyproc_urlencoded=1'])}
-${action(900990, ['tx.crs_setup_version=334'])}
+# Every CRS setting in one action (one rule evaluation per request instead of one per setting).
+SecAction "id:900990,phase:1,nolog,pass,t:none,\\
+${Object.entries(setvars).map(([k, v]) => `  setvar:'${k}=${v}'`).join(',\\\n')}"
 `;
 }
 
@@ -308,10 +344,11 @@ for f in ${crsRuleFiles(o).join(' ')}; do
     {
       if (block ~ /^SecRule TX:EXECUTING_PARANOIA_LEVEL "@lt [0-9]"/) { n = substr(block, index(block, "@lt ") + 4, 1) + 0; if (n > PL) skip = 1 }
       if (block ~ /^SecMarker/) skip = 0
-      # 901318/901321 hash the User-Agent and open the IP and GLOBAL collections on every request,
-      # for IP reputation and DoS protection (910, 912), which this filter does not load.${o.droppedRuleIds.length ? `
+      # The paranoia level is never below 1: its "@lt 1" skip tests are dead weight on every request.
+      if (block ~ /^SecRule TX:EXECUTING_PARANOIA_LEVEL "@lt 1"/) { block = ""; next }
+      # Defaults crs-setup.conf already set, sampling (always 100 %), and IP/GLOBAL collections.${o.droppedRuleIds.length ? `
       # ${o.droppedRuleIds.join(', ')}: left out at paranoia level 1 for false positives (strictCrs keeps them).` : ''}
-      if (!skip && block !~ /id:(${[901318, 901321, ...o.droppedRuleIds].join('|')}),/) printf "%s", block
+      if (!skip && block !~ /id:(${[ALWAYS_DROPPED_RULES, ...o.droppedRuleIds].join('|')}),/) printf "%s", block
       block = ""
     }
   ' "$SRC/$f" > "$DEST/$f"
