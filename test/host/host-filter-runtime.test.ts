@@ -171,6 +171,28 @@ run('host filter on loopback', () => {
     });
   });
 
+  test("the derived CRS copy leaves out 901's default rules only because crs-setup sets every one of them to CRS's own value", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hf-setup-'));
+    LocalHostFilter.render({ dir, listen: '127.0.0.1:1', upstream: 'http://127.0.0.1:2', options: { allowedMethods: ['GET', 'PUT'] } });
+    const stock = fs.readFileSync('/usr/share/modsecurity-crs/rules/REQUEST-901-INITIALIZATION.conf', 'utf8');
+    // Each 9011xx rule: SecRule &TX:<name> "@eq 0" ... setvar:'tx.<name>=<value>'
+    const defaults = [...stock.matchAll(/SecRule &TX:(\w+) "@eq 0"[\s\S]*?setvar:'tx\.\1=([^']*)'/g)].map(m => [m[1], m[2]]);
+    expect(defaults.length).toBe(19); // CRS 3.3.4: 901100 to 901168
+    const setup = fs.readFileSync(path.join(dir, 'crs-setup.conf'), 'utf8');
+    const set = new Map([...setup.matchAll(/setvar:'tx\.(\w+)=([^']*)'/g)].map(m => [m[1], m[2]]));
+    const overridden = new Map([['allowed_methods', 'GET PUT'], ['allowed_request_content_type', expect.any(String)],
+      ['executing_paranoia_level', '1'], ['enforce_bodyproc_urlencoded', '1']]);
+    for (const [name, value] of defaults) {
+      expect([name, set.get(name)]).toEqual([name, overridden.get(name) ?? value]);
+    }
+    const derived = fs.readFileSync(path.join(dir, 'crs-rules', 'REQUEST-901-INITIALIZATION.conf'), 'utf8');
+    expect(derived).not.toMatch(/id:9011\d\d,|id:901001,|id:9014[0-5]0,/);
+    expect(derived).toMatch(/id:901200,/); // the score initialisation stays
+    for (const f of fs.readdirSync(path.join(dir, 'crs-rules')).filter(n => n.endsWith('.conf'))) {
+      expect([f, fs.readFileSync(path.join(dir, 'crs-rules', f), 'utf8')]).not.toEqual([f, expect.stringMatching(/EXECUTING_PARANOIA_LEVEL "@lt 1"/)]);
+    }
+  });
+
   test('fails closed: files that do not load keep nginx down; nothing is served', async () => {
     const [appPort, port] = [await freePort(), await freePort()];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hf-broken-'));

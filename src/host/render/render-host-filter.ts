@@ -255,8 +255,18 @@ const CRS_334_DEFAULTS: Record<string, string> = {
  * 901400-901450 draw the sampling dice, and sampling is always 100 %;
  * 901318/901321 hash the User-Agent and open the IP and GLOBAL collections for IP reputation and
  * DoS protection (910, 912), which this filter does not load.
+ * (Only unchained rules: dropping the head of a chain would leave its tail without an id.)
  */
 const ALWAYS_DROPPED_RULES = '901001|9011[0-6][0-9]|9014[0-5]0|901318|901321';
+
+/**
+ * 949061-949063 and 959061-959063 add the paranoia level 2-4 scores to the blocking score when the
+ * blocking paranoia level reaches them: above it they test a constant on every request.
+ */
+function scoreRulesAbove(paranoiaLevel: number): string[] {
+  const levels = [1, 2, 3].filter(k => k >= paranoiaLevel);
+  return levels.length ? [`9[45]906[${levels.join('')}]`] : [];
+}
 
 function crsSetup(o: ResolvedHostFilterOptions): string {
   const setvars = {
@@ -346,9 +356,9 @@ for f in ${crsRuleFiles(o).join(' ')}; do
       if (block ~ /^SecMarker/) skip = 0
       # The paranoia level is never below 1: its "@lt 1" skip tests are dead weight on every request.
       if (block ~ /^SecRule TX:EXECUTING_PARANOIA_LEVEL "@lt 1"/) { block = ""; next }
-      # Defaults crs-setup.conf already set, sampling (always 100 %), and IP/GLOBAL collections.${o.droppedRuleIds.length ? `
+      # Defaults crs-setup.conf already set, sampling (always 100 %), IP/GLOBAL collections, scores above the blocking level.${o.droppedRuleIds.length ? `
       # ${o.droppedRuleIds.join(', ')}: left out at paranoia level 1 for false positives (strictCrs keeps them).` : ''}
-      if (!skip && block !~ /id:(${[ALWAYS_DROPPED_RULES, ...o.droppedRuleIds].join('|')}),/) printf "%s", block
+      if (!skip && block !~ /id:(${[ALWAYS_DROPPED_RULES, ...scoreRulesAbove(o.paranoiaLevel), ...o.droppedRuleIds].join('|')}),/) printf "%s", block
       block = ""
     }
   ' "$SRC/$f" > "$DEST/$f"
