@@ -60,7 +60,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate',
     // Reads the FTW (CRS regression) and GoTestWAF YAML corpora in the host-layer tests.
     'yaml',
+    // Lambda handlers call AWS through the SDK v3 clients (the Node.js runtime provides them;
+    // esbuild leaves them out of the bundle). Tests mock them with aws-sdk-client-mock.
+    '@aws-sdk/client-wafv2',
+    'aws-sdk-client-mock',
   ],
+
+  // src/**/*.lambda.ts are bundled with esbuild into assets/ with a generated XxxFunction construct.
+  // cdk-nag's latest-runtime rule wants the newest Node.js runtime.
+  lambdaOptions: { runtime: awscdk.LambdaRuntime.NODEJS_24_X },
 
   // The CLI: `npx cdk-defence-in-depth host-filter render|serve` (src/cli/main.ts).
   bin: { 'cdk-defence-in-depth': 'lib/cli/main.js' },

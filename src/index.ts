@@ -2,3 +2,4 @@ export * from './core';
 export * from './archive';
 export * from './checks';
 export * from './host';
+export * from './edge';

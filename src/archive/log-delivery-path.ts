@@ -2,6 +2,7 @@ import { Aws, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesisfirehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DefenceLayer } from '../core/defence-layer';
@@ -52,6 +53,9 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
   /** The log group where the stream reports failed deliveries (watch it). */
   public readonly deliveryErrorLogGroup: logs.ILogGroup;
 
+  private readonly stream: kinesisfirehose.CfnDeliveryStream;
+  private readonly deliveryPolicy: iam.ManagedPolicy;
+  private processor?: lambda.IFunction;
   private readonly subscriptionRole: iam.Role;
   private readonly subscriptionPolicy: iam.ManagedPolicy;
   private subscriptionCount = 0;
@@ -172,6 +176,8 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
       },
     });
     stream.node.addDependency(deliveryPolicy);
+    this.stream = stream;
+    this.deliveryPolicy = deliveryPolicy;
     this.deliveryStreamArn = stream.attrArn;
     this.deliveryStreamName = stream.ref;
 
@@ -190,6 +196,34 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
         actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
         resources: [stream.attrArn],
       })],
+    });
+  }
+
+  public addRecordProcessor(fn: lambda.IFunction): void {
+    const owner = DefenceLayer.of(fn);
+    const v = new PropValidator(this);
+    v.checkDescribed(owner?.layerName === this.layerName, 'addRecordProcessor(fn)', `'${fn.node.path}' (in layer '${owner?.layerName}')`,
+      `a function of layer '${this.layerName}' (a processor of another layer would be a dependency shared with it)`);
+    v.checkDescribed(this.processor === undefined, 'addRecordProcessor(fn)', `a second processor '${fn.node.path}'`,
+      `one processor per path (already '${this.processor?.node.path}')`);
+    v.throwIfInvalid();
+    this.processor = fn;
+    this.deliveryPolicy.addStatements(new iam.PolicyStatement({
+      sid: 'InvokeOwnRecordProcessor',
+      actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+      resources: [fn.functionArn],
+    }));
+    this.stream.addPropertyOverride('ExtendedS3DestinationConfiguration.ProcessingConfiguration', {
+      Enabled: true,
+      Processors: [{
+        Type: 'Lambda',
+        Parameters: [
+          { ParameterName: 'LambdaArn', ParameterValue: fn.functionArn },
+          // Small, frequent batches: the processor acts on what it reads (a decoy caller is quarantined within about a minute).
+          { ParameterName: 'BufferIntervalInSeconds', ParameterValue: '60' },
+          { ParameterName: 'BufferSizeInMBs', ParameterValue: '1' },
+        ],
+      }],
     });
   }
 

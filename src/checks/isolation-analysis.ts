@@ -33,6 +33,16 @@ export interface DeliveryEdge {
   readonly to: ResourceNode;
 }
 
+/** A layer's web ACL association and the resource it protects: allowed and not followed. */
+export interface ProtectionEdge {
+  readonly layer: string;
+  readonly from: ResourceNode;
+  readonly to: ResourceNode;
+}
+
+/** The resource types whose references to what they attach to are protection, not dependency. */
+const PROTECTING_TYPES = new Set(['AWS::WAFv2::WebACLAssociation']);
+
 /** A resource exempted from the isolation check, and who shares it. */
 export interface Exemption {
   readonly resource: ResourceNode;
@@ -50,6 +60,8 @@ export interface IsolationResult {
   readonly shortCircuits: ShortCircuit[];
   readonly observes: ObservesEdge[];
   readonly deliveries: DeliveryEdge[];
+  /** Web ACL associations and the resources they protect. */
+  readonly protections: ProtectionEdge[];
   readonly exemptions: Exemption[];
   /** Layers that own or depend on each resource. */
   readonly dependents: Map<ResourceNode, Set<string>>;
@@ -81,6 +93,7 @@ export function isReadOnly(edge: Edge): boolean {
  * depend on, directly or transitively, except
  * - the log archive reached through a layer's own delivery path,
  * - read-only observes edges the layer declared,
+ * - what a layer's web ACL association protects (the association is checked, the protected resource is not its dependency),
  * - resources exempted with `DefenceLayer.allowShared` (or built in, see `BUILT_IN_EXEMPTIONS`).
  *
  * Only root causes are reported: a resource reached through another short
@@ -92,6 +105,7 @@ export function analyseIsolation(model: AppModel): IsolationResult {
   const parents = new Map<string, Map<ResourceNode, Edge | undefined>>();
   const observes = new Map<string, ObservesEdge>();
   const deliveries = new Map<string, DeliveryEdge>();
+  const protections = new Map<string, ProtectionEdge>();
 
   for (const layer of model.layers) {
     const parent = new Map<ResourceNode, Edge | undefined>();
@@ -104,6 +118,10 @@ export function analyseIsolation(model: AppModel): IsolationResult {
         if (parent.has(to)) continue;
         if (isOwnDelivery(edge, layer)) {
           deliveries.set(`${layer}|${edge.from.key}|${to.key}`, { layer, from: edge.from, to });
+          continue;
+        }
+        if (isProtection(edge, layer)) {
+          protections.set(`${layer}|${edge.from.key}|${to.key}`, { layer, from: edge.from, to });
           continue;
         }
         const watch = observation(to, layer);
@@ -159,6 +177,7 @@ export function analyseIsolation(model: AppModel): IsolationResult {
     shortCircuits,
     observes: [...observes.values()],
     deliveries: [...deliveries.values()],
+    protections: [...protections.values()],
     exemptions: exemptions.sort((a, b) => a.resource.path.localeCompare(b.resource.path)),
     dependents,
   };
@@ -168,6 +187,13 @@ function isOwnDelivery(edge: Edge, layer: string): boolean {
   return edge.to.metadata[IsolationMetadata.LOG_SINK] === true
     && edge.from.layer === layer
     && edge.from.metadata[IsolationMetadata.LOG_DELIVERY] === layer;
+}
+
+function isProtection(edge: Edge, layer: string): boolean {
+  return PROTECTING_TYPES.has(edge.from.type)
+    && edge.from.layer === layer
+    && edge.from.metadata[IsolationMetadata.PROTECTS] === layer
+    && edge.to.layer !== layer;
 }
 
 /** The reason `layer` gave for observing `node`, if it declared one. */

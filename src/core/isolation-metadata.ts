@@ -14,6 +14,11 @@ export class IsolationMetadata {
   public static readonly LOG_SINK = 'cdk-defence-in-depth:log-sink';
   /** `"<layer>"`: a resource whose references to the log archive are its layer's own log delivery. */
   public static readonly LOG_DELIVERY = 'cdk-defence-in-depth:log-delivery';
+  /**
+   * `"<layer>"`: a web ACL association of the layer. Its reference to the resource it protects (a load
+   * balancer, an API stage) is what the layer guards, not a dependency; it is reported, not followed.
+   */
+  public static readonly PROTECTS = 'cdk-defence-in-depth:protects';
   /** `{ ruleEngine, layer }`: a resource that runs the host filter, and its ModSecurity rule engine mode. */
   public static readonly HOST_FILTER = 'cdk-defence-in-depth:host-filter';
   /** `"<role>"`: what a resource does for its layer (e.g. `heartbeat`, `going-dark-alarm`, `web-host`). */

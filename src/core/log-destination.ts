@@ -2,6 +2,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import { ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { IRole } from 'aws-cdk-lib/aws-iam';
 import { IKey } from 'aws-cdk-lib/aws-kms';
+import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { IFilterPattern, ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 
@@ -34,6 +35,7 @@ export interface LogDeliveryOptions {
    * @default Size.mebibytes(5)
    */
   readonly bufferingSize?: Size;
+
 }
 
 /** Options for subscribing a log group to a delivery path. */
@@ -68,6 +70,14 @@ export interface ILogDeliveryPath extends IConstruct {
 
   /** Delivers every (or every matching) event of `logGroup` through this path. */
   addLogGroup(logGroup: ILogGroup, options?: LogSubscriptionOptions): void;
+
+  /**
+   * Passes each batch of records through `fn` before writing it (at most one
+   * per path). The function must hand every record back unchanged with result
+   * `Ok`: it reads, it does not filter. The path's role may invoke it, and it
+   * must belong to the path's layer. The edge's decoy quarantine reads its WAF logs this way.
+   */
+  addRecordProcessor(fn: IFunction): void;
 }
 
 /**

@@ -75,6 +75,7 @@ export function reportJson(input: ReportInput): unknown {
     })),
     observes: isolation.observes.map(o => ({ layer: o.layer, from: ref(o.from), to: ref(o.to), reason: o.reason })),
     deliveries: isolation.deliveries.map(d => ({ layer: d.layer, from: ref(d.from), to: ref(d.to) })),
+    protections: isolation.protections.map(d => ({ layer: d.layer, from: ref(d.from), to: ref(d.to) })),
     exemptions: isolation.exemptions.map(e => ({
       resource: ref(e.resource), reason: e.reason, sharedBy: e.sharedBy, allowedLayers: e.allowedLayers ?? null, builtIn: e.builtIn,
     })),
@@ -121,7 +122,7 @@ export function reportMarkdown(input: ReportInput): string {
     '',
     '## Diagram',
     '',
-    'Layers are groups. Only edges that leave a layer are drawn: red for short circuits, thick for a layer\'s own log delivery, dotted for declared observes edges.',
+    'Layers are groups. Only edges that leave a layer are drawn: red for short circuits, thick for a layer\'s own log delivery, dotted for declared observes edges, plain "protects" from a web ACL association to what it guards.',
     '',
     '```mermaid',
     ...mermaidDiagram(isolation),

@@ -22,7 +22,7 @@ export function mermaidDiagram(isolation: IsolationResult): string[] {
   // Resources that must be drawn one by one: the ends of every cross-layer edge.
   const individual = new Set<ResourceNode>();
   const shared = new Set<ResourceNode>(isolation.shortCircuits.map(s => s.resource));
-  type DrawnEdge = { from: ResourceNode; to: ResourceNode; kind: 'short' | 'delivery' | 'observes'; label: string };
+  type DrawnEdge = { from: ResourceNode; to: ResourceNode; kind: 'short' | 'delivery' | 'observes' | 'protects'; label: string };
   const edges: DrawnEdge[] = [];
   for (const sc of isolation.shortCircuits) {
     for (const [layer, chain] of Object.entries(sc.chains)) {
@@ -34,6 +34,7 @@ export function mermaidDiagram(isolation: IsolationResult): string[] {
     }
   }
   for (const d of isolation.deliveries) edges.push({ from: d.from, to: d.to, kind: 'delivery', label: 'delivers logs' });
+  for (const p of isolation.protections) edges.push({ from: p.from, to: p.to, kind: 'protects', label: 'protects' });
   for (const o of isolation.observes) edges.push({ from: o.from, to: o.to, kind: 'observes', label: 'observes' });
   const unique = new Map<string, DrawnEdge>();
   for (const e of edges) {
@@ -47,7 +48,7 @@ export function mermaidDiagram(isolation: IsolationResult): string[] {
   const lines = ['flowchart LR'];
   const groupOf = (n: ResourceNode) => n.layer ?? (n.external ? '(not in this app)' : '(outside every layer)');
   const groups = [...model.layers];
-  const reached = model.allNodes.filter(n => !n.layer && (isolation.dependents.get(n)?.size ?? 0) > 0);
+  const reached = model.allNodes.filter(n => !n.layer && ((isolation.dependents.get(n)?.size ?? 0) > 0 || individual.has(n)));
   if (reached.some(n => !n.external)) groups.push('(outside every layer)');
   if (reached.some(n => n.external)) groups.push('(not in this app)');
 

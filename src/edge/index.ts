@@ -1,0 +1,3 @@
+export * from './edge-filter-options';
+export * from './managed-rule-group';
+export * from './edge-filter';
