@@ -78,6 +78,11 @@ export interface EdgeFilterProps {
   /** Which requests are logged. @default WafLogFilter.ALL_REQUESTS */
   readonly logFilter?: WafLogFilter;
   /**
+   * What the edge's own alarms (the decoy quarantine's failures) do when they fire, e.g. notify an SNS topic.
+   * @default - no action; the alarms are on the dashboard and read by the heartbeats
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+  /**
    * Use this existing web ACL (its ARN) instead of creating one: the edge
    * associates it and ships its logs, but its rules are yours. Rule props are
    * then refused; see the README for what the library still guarantees.
@@ -163,7 +168,7 @@ export class EdgeFilter extends DefenceLayer {
       });
       const o = this.resolved;
       if (o.decoyPaths.length && o.quarantineSeconds > 0 && this.deliveryPath) {
-        this.decoyQuarantine = new DecoyQuarantine(this, 'DecoyQuarantine', o, this.deliveryPath.encryptionKey);
+        this.decoyQuarantine = new DecoyQuarantine(this, 'DecoyQuarantine', o, this.deliveryPath.encryptionKey, props.alarmAction);
         this.deliveryPath.addRecordProcessor(this.decoyQuarantine.function);
         // Its own log lines (quarantined, released, failed) go to the archive too; the platform's
         // START/END lines stay out, so reading its own logs never makes it log again.
@@ -187,7 +192,7 @@ export class EdgeFilter extends DefenceLayer {
       }
       this.webAcl = new CfnWebACL(this, 'WebAcl', {
         scope: this.scope,
-        description: `Edge layer '${this.layerName}': blocks answer with header ${BLOCK_HEADER}: ${this.layerName}`,
+        description: `Edge layer ${this.layerName}, blocks answer with header ${BLOCK_HEADER}: ${this.layerName}`,
         defaultAction: { allow: {} },
         customResponseBodies: responseBodies(this.layerName),
         rules,
@@ -211,7 +216,7 @@ export class EdgeFilter extends DefenceLayer {
           }],
         } : undefined,
       });
-      if (this.webAcl) logging.addDependency(this.webAcl);
+      if (this.webAcl) logging.node.addDependency(this.webAcl);
     }
   }
 
@@ -232,7 +237,7 @@ export class EdgeFilter extends DefenceLayer {
     }
     v.throwIfInvalid();
     const association = new CfnWebACLAssociation(this, id, { resourceArn, webAclArn: this.webAclArn });
-    if (this.webAcl) association.addDependency(this.webAcl);
+    if (this.webAcl) association.node.addDependency(this.webAcl);
     // What the association points at is what the edge guards, not one of its dependencies.
     markSubtree(association, IsolationMetadata.PROTECTS, () => this.layerName);
     this.associations++;
@@ -256,10 +261,10 @@ export class EdgeFilter extends DefenceLayer {
     const set = (id: string, version: 4 | 6, addresses: string[], description: string) => addresses.length === 0 ? undefined
       : new CfnIPSet(this, id, { scope: o.scope, ipAddressVersion: `IPV${version}`, addresses, description }).attrArn;
     return {
-      denyV4: set('DenyV4', 4, o.ipDenyList.v4, 'Edge layer: client addresses always blocked (IPv4)'),
-      denyV6: set('DenyV6', 6, o.ipDenyList.v6, 'Edge layer: client addresses always blocked (IPv6)'),
-      allowV4: o.ipAllowList ? set('AllowV4', 4, o.ipAllowList.v4, 'Edge layer: the only client addresses let through (IPv4)') : undefined,
-      allowV6: o.ipAllowList ? set('AllowV6', 6, o.ipAllowList.v6, 'Edge layer: the only client addresses let through (IPv6)') : undefined,
+      denyV4: set('DenyV4', 4, o.ipDenyList.v4, 'Edge layer: client addresses always blocked, IPv4'),
+      denyV6: set('DenyV6', 6, o.ipDenyList.v6, 'Edge layer: client addresses always blocked, IPv6'),
+      allowV4: o.ipAllowList ? set('AllowV4', 4, o.ipAllowList.v4, 'Edge layer: the only client addresses let through, IPv4') : undefined,
+      allowV6: o.ipAllowList ? set('AllowV6', 6, o.ipAllowList.v6, 'Edge layer: the only client addresses let through, IPv6') : undefined,
       quarantine: this.decoyQuarantine?.ipSetArns ?? [],
     };
   }
