@@ -57,7 +57,7 @@ function isolationSummary(): { ok: boolean; text: string } {
   const { shortCircuits } = report.summary;
   return {
     ok: shortCircuits === 0,
-    text: `${shortCircuits} short circuits, ${report.deliveries.length} own delivery edges into the archive, `
+    text: `${shortCircuits} short circuits, ${report.deliveries.length} own delivery edges into the archive, ${(report.protections ?? []).length} protection edges (web ACL → what it guards), `
       + `${report.exemptions.length} exemptions; report: ${path.join(outdir, 'defence-in-depth', 'report.md')}`,
   };
 }

@@ -5,6 +5,8 @@ import { ArchiveStack } from './stacks';
 export const ARCHIVE_ENV = { account: '111111111111', region: 'eu-west-1' };
 export const WORKLOAD_ENV = { account: '222222222222', region: 'eu-west-1' };
 export const ARCHIVE_BUCKET_NAME = 'example-defence-log-archive-111111111111';
+/** The workload's existing load balancer, which the edge layer protects. */
+export const WORKLOAD_LOAD_BALANCER_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:222222222222:loadbalancer/app/web/0123456789abcdef';
 
 /** The example's own cdk-nag acknowledgements, each with its reason. */
 export function acknowledgeExampleFindings(archiveStack: ArchiveStack): void {

@@ -1,7 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DefenceLayer, ILogArchive, LogArchive, LogArchiveProps } from '../../src';
+import { DefenceLayer, EdgeFilter, ILogArchive, LogArchive, LogArchiveProps } from '../../src';
 
 /** The log-archive account: the archive and nothing else. */
 export class ArchiveStack extends Stack {
@@ -16,12 +16,15 @@ export class ArchiveStack extends Stack {
 export interface WorkloadStackProps extends StackProps {
   /** The archive: the construct itself in the same account, or `LogArchive.fromArchiveAttributes` from another. */
   readonly archive: (scope: Construct) => ILogArchive;
+  /** ARN of the workload's Application Load Balancer, which the edge layer protects. */
+  readonly loadBalancerArn: string;
 }
 
 /**
  * A workload with two layers of defence that each ship their logs into the
- * archive through their own path. The later issues replace these stand-ins
- * with the real edge and host layers.
+ * archive through their own path: the real edge layer (`EdgeFilter`, a WAFv2
+ * web ACL in front of the workload's existing load balancer) and a stand-in
+ * host layer (the host filter needs web hosts; see test/edge for both together).
  */
 export class WorkloadStack extends Stack {
   public readonly layers: DefenceLayer[];
@@ -30,7 +33,13 @@ export class WorkloadStack extends Stack {
     super(scope, id, props);
     const archive = props.archive(this);
 
-    this.layers = ['edge', 'host'].map(layerName => {
+    const edge = new EdgeFilter(this, 'EdgeLayer', {
+      logDestination: archive,
+      pathRateLimits: [{ name: 'login', limit: 100, pathPrefixes: ['/login'], methods: ['POST'] }],
+    });
+    edge.protect('ExistingLoadBalancer', props.loadBalancerArn);
+
+    this.layers = [edge, ...['host'].map(layerName => {
       const layer = new DefenceLayer(this, `${layerName[0].toUpperCase()}${layerName.slice(1)}Layer`, { layerName });
       const delivery = archive.addDeliveryPath(layer, 'LogDelivery');
       const logGroup = new logs.LogGroup(layer, 'Logs', {
@@ -39,6 +48,6 @@ export class WorkloadStack extends Stack {
       });
       delivery.addLogGroup(logGroup);
       return layer;
-    });
+    })];
   }
 }

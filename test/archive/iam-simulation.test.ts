@@ -10,7 +10,7 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { ARCHIVE_BUCKET_NAME, ARCHIVE_ENV, WORKLOAD_ENV } from '../../examples/log-archive/config';
+import { ARCHIVE_BUCKET_NAME, ARCHIVE_ENV, WORKLOAD_ENV, WORKLOAD_LOAD_BALANCER_ARN } from '../../examples/log-archive/config';
 import { ArchiveStack, WorkloadStack } from '../../examples/log-archive/stacks';
 import { LogArchive, LogDeliveryPath } from '../../src';
 import {
@@ -153,7 +153,7 @@ function bucketsOf(archive: LogArchive, resolver: TemplateResolver): Record<stri
     return { name, arn: resolver.getAtt(id, 'Arn'), objectArn: `arn:aws:s3:::${name}/${objectKey}`, policy, objectLock };
   };
   return {
-    archive: bucket(archive.bucket, 'edge/logs/2026/11/22/x.gz', true),
+    archive: bucket(archive.bucket, 'edge/waf/2026/11/22/x.gz', true),
     albAccessLogs: bucket(archive.albAccessLogBucket!, `edge/alb/AWSLogs/${ACCOUNT}/elasticloadbalancing/${REGION}/2026/11/22/x.log.gz`, true),
     serverAccessLogs: bucket(archive.serverAccessLogsBucket, 'archive/2026-11-22-00-00-00-0123456789ABCDEF', false),
   };
@@ -169,7 +169,9 @@ function simulationInputs(archiveStack: ArchiveStack, workload: WorkloadStack) {
   const keyId = logicalIdOf(archiveStack.archive.encryptionKey);
   const deliveryRoles: Record<string, Caller> = {};
   for (const layer of workload.layers) {
-    const id = logicalIdOf((layer.node.findChild('LogDelivery') as LogDeliveryPath).deliveryRole);
+    // The edge layer's path is its WAF log path; the stand-in host layer's is 'LogDelivery'.
+    const path = layer.node.tryFindChild('LogDelivery') ?? layer.node.findChild('WafLogs');
+    const id = logicalIdOf((path as LogDeliveryPath).deliveryRole);
     const role = roles.find(r => r.stackName === workload.stackName && r.logicalId === id);
     if (!role) throw new Error(`No delivery role ${id} in layer ${layer.layerName}`);
     deliveryRoles[layer.layerName] = { arn: role.arn, policies: role.policies.map(p => p.document) };
@@ -189,7 +191,7 @@ function simulationInputs(archiveStack: ArchiveStack, workload: WorkloadStack) {
 function sameAccountApp() {
   const app = new App();
   const archiveStack = new ArchiveStack(app, 'LogArchiveAccount', { env: ARCHIVE_ENV });
-  const workload = new WorkloadStack(app, 'WorkloadAccount', { env: ARCHIVE_ENV, archive: () => archiveStack.archive });
+  const workload = new WorkloadStack(app, 'WorkloadAccount', { env: ARCHIVE_ENV, archive: () => archiveStack.archive, loadBalancerArn: WORKLOAD_LOAD_BALANCER_ARN });
   return simulationInputs(archiveStack, workload);
 }
 
@@ -202,6 +204,7 @@ function crossAccountApp() {
   });
   const workload = new WorkloadStack(app, 'WorkloadAccount', {
     env: WORKLOAD_ENV,
+    loadBalancerArn: WORKLOAD_LOAD_BALANCER_ARN,
     archive: scope => LogArchive.fromArchiveAttributes(scope, 'LogArchive', {
       bucketName: ARCHIVE_BUCKET_NAME,
       account: ARCHIVE_ENV.account,
@@ -227,16 +230,19 @@ function weakeningCases(label: string, caller: Caller, buckets: Record<string, A
   return cases;
 }
 
+/** Where each layer of the example writes: the edge's WAF logs path, the host stand-in's default path. */
+const PREFIX: Record<string, string> = { edge: 'edge/waf/', host: 'host/logs/' };
+
 /** (d): what each layer's delivery role may do in the archive bucket. */
 function deliveryCases(deliveryRoles: Record<string, Caller>, archive: ArchivedBucket): Cases {
   const cases: Cases = {};
   for (const [layer, caller] of Object.entries(deliveryRoles)) {
     const other = layer === 'edge' ? 'host' : 'edge';
-    const own = `arn:aws:s3:::${archive.name}/${layer}/logs/2026/11/22/x.gz`;
+    const own = `arn:aws:s3:::${archive.name}/${PREFIX[layer]}2026/11/22/x.gz`;
     const table: Array<[string, string, string, Decision]> = [
       ['PutObject in its own prefix', 's3:PutObject', own, 'Allowed'],
       ['AbortMultipartUpload in its own prefix', 's3:AbortMultipartUpload', own, 'Allowed'],
-      [`PutObject in ${other}'s prefix`, 's3:PutObject', `arn:aws:s3:::${archive.name}/${other}/logs/2026/11/22/x.gz`, 'ImplicitlyDenied'],
+      [`PutObject in ${other}'s prefix`, 's3:PutObject', `arn:aws:s3:::${archive.name}/${PREFIX[other]}2026/11/22/x.gz`, 'ImplicitlyDenied'],
       ['PutObject at the bucket root', 's3:PutObject', `arn:aws:s3:::${archive.name}/archive-root.txt`, 'ImplicitlyDenied'],
       ['GetObject in its own prefix', 's3:GetObject', own, 'ImplicitlyDenied'],
       ['ListBucket', 's3:ListBucket', archive.arn, 'ImplicitlyDenied'],
@@ -302,8 +308,8 @@ describe('IAM simulation of the log archive, archive and workload in one account
   });
 
   test('(c) no IAM role of the app can delete, unlock or re-lifecycle anything', async () => {
-    // Per layer a delivery role and a subscription role; the archive stack has none.
-    expect(example.roles).toHaveLength(4);
+    // Per layer a delivery role and a subscription role, plus the edge's decoy quarantine role; the archive stack has none.
+    expect(example.roles).toHaveLength(5);
     await expectDecisions(Object.assign({}, ...example.roles.map(role =>
       weakeningCases(role.arn, role, buckets, 'ExplicitlyDenied'))));
   });
@@ -336,7 +342,7 @@ describe('IAM simulation of the log archive, cross-account as in examples/log-ar
   });
 
   test('(c) no IAM role of either account can delete, unlock or re-lifecycle anything', async () => {
-    expect(example.roles.map(r => r.account)).toEqual(Array(4).fill(WORKLOAD_ENV.account));
+    expect(example.roles.map(r => r.account)).toEqual(Array(5).fill(WORKLOAD_ENV.account));
     await expectDecisions(Object.assign({}, ...example.roles.map(role =>
       weakeningCases(role.arn, role, buckets, 'ExplicitlyDenied'))));
   });

@@ -328,7 +328,7 @@ describe('EdgeFilter and the policy pack', () => {
     app.synth();
     for (const pack of [new AwsSolutionsChecks(app), new NIST80053R5Checks(app)]) {
       const edgeFindings = pack.validateScope(stack).violations
-        .filter(v => v.violatingResources.some(r => r.constructPath.startsWith('Edge/Edge/')))
+        .filter(v => v.violatingResources.some(r => r.constructPath?.startsWith('Edge/Edge/')))
         .map(v => `${v.ruleName} ${v.violatingResources.map(r => r.constructPath).join(', ')}`);
       expect(edgeFindings).toEqual([]);
     }

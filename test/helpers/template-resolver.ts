@@ -97,6 +97,7 @@ export class TemplateResolver {
       case 'AWS::KinesisFirehose::DeliveryStream': return this.physicalName(name, 'DeliveryStreamName');
       case 'AWS::Logs::LogGroup': return this.physicalName(name, 'LogGroupName');
       case 'AWS::Logs::LogStream': return this.physicalName(name, 'LogStreamName');
+      case 'AWS::Lambda::Function': return this.physicalName(name, 'FunctionName');
     }
     throw new Error(`Unsupported Ref of ${name} (${resource.Type})`);
   }
@@ -113,6 +114,8 @@ export class TemplateResolver {
       case 'AWS::KinesisFirehose::DeliveryStream.Arn':
         return `arn:${PARTITION}:firehose:${region}:${account}:deliverystream/${this.ref(logicalId)}`;
       case 'AWS::Logs::LogGroup.Arn': return `arn:${PARTITION}:logs:${region}:${account}:log-group:${this.ref(logicalId)}:*`;
+      case 'AWS::Lambda::Function.Arn': return `arn:${PARTITION}:lambda:${region}:${account}:function:${this.ref(logicalId)}`;
+      case 'AWS::WAFv2::IPSet.Arn': return `arn:${PARTITION}:wafv2:${region}:${account}:regional/ipset/${logicalId}/${logicalId}`;
     }
     throw new Error(`Unsupported Fn::GetAtt ${logicalId}.${attribute} (${type})`);
   }
