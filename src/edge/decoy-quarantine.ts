@@ -8,9 +8,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnIPSet } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { DecoyQuarantineFunction } from './decoy-quarantine-function';
 import { QuarantineConfig } from './decoy-quarantine.lambda';
+import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { ResolvedEdgeOptions } from './render/resolve-edge-options';
 import { DECOY_RULE_NAME } from './render/web-acl-rules';
 

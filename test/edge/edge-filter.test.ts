@@ -1,15 +1,15 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as fs from 'fs';
-import * as path from 'path';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { LogArchive } from '../../src/archive';
-import { analyseApp } from '../../src/checks/defence-analysis';
-import { HostFilter } from '../../src/host';
 import { DefenceInDepthChecks } from '../../src/checks';
+import { analyseApp } from '../../src/checks/defence-analysis';
 import { BotControlLevel, EdgeFilter, EdgeFilterProps, EdgeScope, ForwardedIpPosition, ManagedRuleGroup, WafLogFilter } from '../../src/edge';
+import { HostFilter } from '../../src/host';
 import { reportingApp } from '../helpers/isolation';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -50,7 +50,8 @@ describe('EdgeFilter defaults', () => {
   test('the four default AWS managed groups, not overridden to count; their blocking rules answer with the edge response', () => {
     const groups = rulesOf(template).filter(r => r.Statement.ManagedRuleGroupStatement);
     expect(groups.map(g => g.Statement.ManagedRuleGroupStatement.Name)).toEqual([
-      'AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesSQLiRuleSet']);
+      'AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesSQLiRuleSet',
+    ]);
     for (const g of groups) {
       expect(g.OverrideAction).toEqual({ None: {} });
       for (const o of g.Statement.ManagedRuleGroupStatement.RuleActionOverrides) expect(o.ActionToUse).toEqual(EDGE_BLOCK(403, 'blocked'));
@@ -191,7 +192,8 @@ describe('EdgeFilter options', () => {
   test('behind a proxy: every IP rule reads the forwarded header, and requests without it are blocked', () => {
     const { stack } = edgeStack({
       forwardedIp: { headerName: 'X-Forwarded-For', position: ForwardedIpPosition.LAST },
-      ipDenyList: ['203.0.113.7/32'], blockedCountries: ['KP'],
+      ipDenyList: ['203.0.113.7/32'],
+      blockedCountries: ['KP'],
     });
     const t = Template.fromStack(stack);
     expect(rulesOf(t)[0]).toMatchObject({
@@ -233,7 +235,8 @@ describe('EdgeFilter options', () => {
     expect(edge.capacity).toBeGreaterThan(1500);
     Annotations.fromStack(stack).hasWarning('/Edge/Edge', Match.stringLikeRegexp('charges more'));
     expect(ruleNamed(Template.fromStack(stack), 'Vendor-Group').Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
-      { Name: 'R1', ActionToUse: EDGE_BLOCK(403, 'blocked') }]);
+      { Name: 'R1', ActionToUse: EDGE_BLOCK(403, 'blocked') },
+    ]);
   });
 
   test('decoys without quarantine deploy no function and need no log destination', () => {

@@ -105,8 +105,13 @@ export function resolveEdgeOptions(scope: IConstruct, o: EdgeRuleOptions): Resol
     v.check(r.pathPrefixes.length >= 1 && r.pathPrefixes.length <= 10, `${p}.pathPrefixes`, r.pathPrefixes, '1 to 10 path prefixes');
     r.pathPrefixes.forEach((x, j) => pathOf(`${p}.pathPrefixes[${j}]`, x));
     methodsOf(`${p}.methods`, r.methods ?? []);
-    rateLimits.push({ name: `RateLimit-${r.name}`, limit: r.limit, windowSeconds: windowOf(`${p}.evaluationWindow`, r.evaluationWindow),
-      pathPrefixes: [...r.pathPrefixes], methods: [...r.methods ?? []] });
+    rateLimits.push({
+      name: `RateLimit-${r.name}`,
+      limit: r.limit,
+      windowSeconds: windowOf(`${p}.evaluationWindow`, r.evaluationWindow),
+      pathPrefixes: [...r.pathPrefixes],
+      methods: [...r.methods ?? []],
+    });
   });
   // WAF allows 10 rate-based rules per web ACL; the decoy quarantine uses none.
   v.check(rateLimits.length <= 10, 'pathRateLimits', `${rateLimits.length - 1} limits`, 'at most 9 (WAF allows 10 rate-based rules per web ACL, one is the global limit)');
@@ -168,7 +173,11 @@ export function resolveEdgeOptions(scope: IConstruct, o: EdgeRuleOptions): Resol
   let forwardedIp: Required<ForwardedIpOptions> | undefined;
   if (o.forwardedIp) {
     v.matches('forwardedIp.headerName', o.forwardedIp.headerName, HEADER_NAME, 'a header name: letters, digits and hyphens');
-    forwardedIp = { headerName: o.forwardedIp.headerName, position: o.forwardedIp.position ?? ForwardedIpPosition.FIRST, matchInvalidHeader: o.forwardedIp.matchInvalidHeader ?? true };
+    forwardedIp = {
+      headerName: o.forwardedIp.headerName,
+      position: o.forwardedIp.position ?? ForwardedIpPosition.FIRST,
+      matchInvalidHeader: o.forwardedIp.matchInvalidHeader ?? true,
+    };
   }
 
   const redactedHeaders = (o.redactedHeaders ?? DEFAULT_REDACTED_HEADERS).map(h => h.toLowerCase());

@@ -38,7 +38,8 @@ type Statement = CfnWebACL.StatementProperty;
  */
 export function webAclRules(o: ResolvedEdgeOptions, layerName: string, ipSets: EdgeIpSets, metricPrefix: string): CfnWebACL.RuleProperty[] {
   const header = [{ name: BLOCK_HEADER, value: layerName }];
-  const block = (key: string, code: number) => ({ block: { customResponse: { responseCode: code, customResponseBodyKey: key, responseHeaders: header } } });
+  const block = (key: string, code: number) =>
+    ({ block: { customResponse: { responseCode: code, customResponseBodyKey: key, responseHeaders: header } } });
   const visibility = (name: string) => ({ cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `${metricPrefix}-${name}`.slice(0, 128) });
   const rules: Array<Omit<CfnWebACL.RuleProperty, 'priority'>> = [];
   const rule = (name: string, statement: Statement, action: object, extra: object = {}) =>
