@@ -105,6 +105,12 @@ const example = project.addTask('example', {
 example.exec('cdk synth --app "ts-node --transpile-only --project examples/tsconfig.json examples/log-archive/app.ts" --output cdk.out --quiet');
 example.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/summarize-assembly.ts cdk.out');
 
+// The Lambda handlers (src/**/*.lambda.ts) are bundled into assets/ (not committed): the example
+// and the tests synthesize functions from those bundles, so a fresh clone bundles them first.
+const bundle = project.tasks.tryFind('bundle')!;
+example.prependSpawn(bundle);
+project.testTask.prependSpawn(bundle);
+
 // RULES.md is generated from the rules themselves; a test fails when it is stale.
 project.addTask('rules-doc', { description: 'Write RULES.md from the rules of DefenceInDepthChecks' })
   .exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/rules-doc.ts');
