@@ -1,26 +1,13 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { PropValidator } from '../../core/validation-error';
-import { AllowedRoute, DecoyOptions, EdgeScope, ForwardedIpOptions, ForwardedIpPosition, PathRateLimit, RateLimit, WafLogFilter } from '../edge-filter-options';
+import type { EdgeFilterProps } from '../edge-filter';
+import { AllowedRoute, EdgeScope, ForwardedIpOptions, ForwardedIpPosition, WafLogFilter } from '../edge-filter-options';
 import { ManagedRuleGroup } from '../managed-rule-group';
 
-/** The rule-shaping props of `EdgeFilterProps`, validated here (the construct's other props are checked where they are used). */
-export interface EdgeRuleOptions {
-  readonly scope?: EdgeScope;
-  readonly managedRuleGroups?: ManagedRuleGroup[];
-  readonly rateLimit?: RateLimit;
-  readonly pathRateLimits?: PathRateLimit[];
-  readonly ipDenyList?: string[];
-  readonly ipAllowList?: string[];
-  readonly blockedCountries?: string[];
-  readonly allowedCountries?: string[];
-  readonly maxBodySizeBytes?: number;
-  readonly allowedRoutes?: AllowedRoute[];
-  readonly decoys?: DecoyOptions;
-  readonly forwardedIp?: ForwardedIpOptions;
-  readonly redactedHeaders?: string[];
-  readonly logFilter?: WafLogFilter;
-}
+/** The rule-shaping props of `EdgeFilterProps`, with the body size in bytes. */
+export type EdgeRuleOptions = Omit<EdgeFilterProps, 'layerName' | 'logDestination' | 'alarmAction' | 'existingWebAclArn' | 'maxBodySize'>
+  & { readonly maxBodySizeBytes?: number };
 
 export interface ResolvedRateLimit {
   readonly name: string;
