@@ -63,6 +63,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Lambda handlers call AWS through the SDK v3 clients (the Node.js runtime provides them;
     // esbuild leaves them out of the bundle). Tests mock them with aws-sdk-client-mock.
     '@aws-sdk/client-wafv2',
+    '@aws-sdk/client-ec2',
+    '@aws-sdk/client-auto-scaling',
+    // Classifies throttling and transient errors for the handlers' own retries (bundled by esbuild).
+    '@smithy/core',
     'aws-sdk-client-mock',
   ],
 

@@ -3,3 +3,4 @@ export * from './archive';
 export * from './checks';
 export * from './host';
 export * from './edge';
+export * from './monitor';

@@ -9,6 +9,7 @@
 // k - 2. So a caller stays blocked at least one period and at most three, with no state but the sets.
 import { isIP } from 'net';
 import { GetIPSetCommand, UpdateIPSetCommand, WAFOptimisticLockException, WAFV2Client } from '@aws-sdk/client-wafv2';
+import { emitMetrics } from '../core/embedded-metrics';
 
 export interface QuarantineIpSet {
   readonly name: string;
@@ -142,11 +143,7 @@ async function update(set: QuarantineIpSet, scope: string, change: (current: str
   }
 }
 
-/** A CloudWatch metric through the embedded metric format: a log line, no API call. */
+/** A CloudWatch metric of the function (embedded metric format). */
 function metric(name: string, value: number): void {
-  console.log(JSON.stringify({
-    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Function']], Metrics: [{ Name: name, Unit: 'Count' }] }] },
-    Function: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'decoy-quarantine',
-    [name]: value,
-  }));
+  emitMetrics(METRIC_NAMESPACE, { Function: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'decoy-quarantine' }, { [name]: value });
 }

@@ -1,8 +1,6 @@
 import { HostFilterRuntime } from './filtered-ec2-hosts';
+import { awsAgentCommands } from '../core/debian-12';
 import { DEBIAN_PACKAGES, PRELOAD_ALLOCATOR } from './render/render-host-filter';
-
-/** The public SSM parameter of the official Debian 12 AMI (amd64). */
-export const DEBIAN_12_AMI_PARAMETER = '/aws/service/debian/release/12/latest/amd64';
 
 const CONFIG_DIR = '/etc/nginx/defence-in-depth';
 
@@ -10,17 +8,6 @@ const CONFIG_DIR = '/etc/nginx/defence-in-depth';
 export function hostUserData(filter: HostFilterRuntime, region: string): string[] {
   const files = Object.entries(filter.files).map(([name, content]) =>
     `cat > ${CONFIG_DIR}/${name} <<'DEFENCE_IN_DEPTH_EOF'\n${content}DEFENCE_IN_DEPTH_EOF`);
-  const agentConfig = JSON.stringify({
-    logs: {
-      logs_collected: {
-        files: {
-          collect_list: ['access.json', 'modsec_audit.json', 'error.log'].map(f => ({
-            file_path: `/var/log/nginx/${f}`, log_group_name: filter.logGroup.logGroupName, log_stream_name: `{instance_id}/${f}`,
-          })),
-        },
-      },
-    },
-  });
   return [
     'set -euxo pipefail',
     'export DEBIAN_FRONTEND=noninteractive',
@@ -66,10 +53,8 @@ DEFENCE_IN_DEPTH_EOF`,
     'systemctl enable nginx',
     'systemctl restart nginx',
     // SSM agent (administration) and CloudWatch agent (logs to the host layer's log group), from AWS's regional buckets.
-    `curl -fsSL -o /tmp/amazon-ssm-agent.deb https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/debian_amd64/amazon-ssm-agent.deb`,
-    `curl -fsSL -o /tmp/amazon-cloudwatch-agent.deb https://amazoncloudwatch-agent-${region}.s3.${region}.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb`,
-    'dpkg -i /tmp/amazon-ssm-agent.deb /tmp/amazon-cloudwatch-agent.deb',
-    `cat > /opt/aws/amazon-cloudwatch-agent/etc/defence-in-depth.json <<'DEFENCE_IN_DEPTH_EOF'\n${agentConfig}\nDEFENCE_IN_DEPTH_EOF`,
-    '/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/defence-in-depth.json',
+    ...awsAgentCommands(region, ['access.json', 'modsec_audit.json', 'error.log'].map(f => ({
+      path: `/var/log/nginx/${f}`, logGroupName: filter.logGroup.logGroupName, streamSuffix: f,
+    }))),
   ];
 }

@@ -4,7 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEBIAN_12_AMI_PARAMETER, hostUserData } from './ec2-user-data';
+import { hostUserData } from './ec2-user-data';
+import { DEBIAN_12_AMI_PARAMETER } from '../core/debian-12';
 import { PropValidator } from '../core/validation-error';
 
 

@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { parseCidr } from '../../core/cidr';
 import { PropValidator } from '../../core/validation-error';
 import type { EdgeFilterProps } from '../edge-filter';
 import { AllowedRoute, EdgeScope, ForwardedIpOptions, ForwardedIpPosition, WafLogFilter } from '../edge-filter-options';
@@ -47,23 +48,10 @@ const METHOD = /^[A-Z]{1,20}$/;
 /** ISO 3166-1 alpha-2 as WAF reads it (plus XK, Kosovo). Checked for shape; WAF rejects unknown codes at deploy. */
 const COUNTRY = /^[A-Z]{2}$/;
 
-/** Parses a CIDR (IPv4 or IPv6) and returns its version, or undefined when it is not one. */
+/** The version of a CIDR WAF accepts (prefix length at least 1), or undefined when it is not one. */
 export function cidrVersion(cidr: string): 4 | 6 | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
-  if (!m) return undefined;
-  const bits = Number(m[2]);
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(m[1]);
-  if (v4) return v4.slice(1).every(o => Number(o) <= 255 && String(Number(o)) === o) && bits <= 32 && bits >= 1 ? 4 : undefined;
-  return isIpv6(m[1]) && bits >= 1 && bits <= 128 ? 6 : undefined;
-}
-
-function isIpv6(address: string): boolean {
-  if (!/^[0-9a-fA-F:]+$/.test(address) || address.includes(':::')) return false;
-  const halves = address.split('::');
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap(h => h === '' ? [] : h.split(':'));
-  if (groups.some(g => g.length < 1 || g.length > 4)) return false;
-  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+  const parsed = parseCidr(cidr);
+  return parsed && parsed.prefixLength >= 1 ? parsed.version : undefined;
 }
 
 /** Checks every rule-shaping prop and fills in the defaults. Throws one error naming every problem. */
