@@ -22,3 +22,13 @@ export function acknowledgeWildcardResources(policy: IConstruct, resources: stri
     },
   });
 }
+
+/**
+ * Acknowledges cdk-nag's `AwsSolutions-IAM4` finding for one AWS managed
+ * policy attached to a role, with the reason it is needed. Recorded as
+ * metadata directly: `Validations.acknowledge()` refuses the '::' of the finding id.
+ */
+export function acknowledgeAwsManagedPolicy(role: IConstruct, policyName: string, reason: string): void {
+  const id = `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policyName}]`;
+  role.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [id]: reason });
+}

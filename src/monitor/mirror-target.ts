@@ -57,6 +57,10 @@ export class MirrorTarget extends Construct {
       reason: 'Network Load Balancer access logs cover TLS listeners only; this one has a single UDP listener carrying mirrored packets, which the sensors log themselves.',
     });
     this.listener = this.loadBalancer.addListener('Vxlan', { port: VXLAN_PORT, protocol: elbv2.Protocol.UDP });
+    Validations.of(this.listener).acknowledge({
+      id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired',
+      reason: 'A UDP listener for Traffic Mirroring, which sends VXLAN in clear inside the VPC: no TLS is possible on it.',
+    });
 
     const target = new ec2.CfnTrafficMirrorTarget(this, 'Target', {
       networkLoadBalancerArn: this.loadBalancer.loadBalancerArn,

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { ResolvedSensorOptions } from './render/resolve-monitor-options';
 import { SENSOR_HEALTH_PORT, sensorUserData, VXLAN_PORT } from './render/sensor-config';
 import { DEBIAN_12_AMI_PARAMETER } from '../core/debian-12';
-import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { acknowledgeAwsManagedPolicy, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 
 export interface SensorFleetProps {
   readonly vpc: ec2.IVpc;
@@ -51,18 +51,17 @@ export class SensorFleet extends Construct {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
       description: 'Monitor layer sensors: SSM Session Manager, and shipping the sensor alerts',
     });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM4',
-      reason: 'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager, the only way to administer the sensors (no inbound admin port).',
-    });
+    acknowledgeAwsManagedPolicy(this.role, 'AmazonSSMManagedInstanceCore',
+      'The AWS-maintained minimum for Session Manager, the only way to administer the sensors (no inbound admin port).');
     const streams = `${props.logGroup.logGroupArn}:log-stream:*`;
-    const policy = new iam.Policy(this, 'ShipAlerts', {
+    const policy = new iam.ManagedPolicy(this, 'ShipAlerts', {
+      description: 'Monitor layer sensors: write eve.json events into the sensor log group only',
+      roles: [this.role],
       statements: [new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
         resources: [props.logGroup.logGroupArn, streams],
       })],
     });
-    this.role.attachInlinePolicy(policy);
     acknowledgeWildcardResources(policy, [streams],
       'The CloudWatch agent names one stream per instance ({instance_id}/eve.json) in the sensor log group only; the stream part is a wildcard.');
 

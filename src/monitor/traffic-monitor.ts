@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -176,17 +176,17 @@ export class TrafficMonitor extends DefenceLayer {
     const reconcileEvery = resolveReconcilePeriod(v, props.reconcileEvery);
     const web = props.vpc.selectSubnets(props.webSubnets).subnets;
     const own = props.vpc.selectSubnets(props.sensorSubnets).subnets;
-    v.check(web.length > 0, 'webSubnets', props.webSubnets, 'a selection of at least one subnet of the VPC');
-    v.check(own.length > 0, 'sensorSubnets', props.sensorSubnets, 'a selection of at least one subnet of the VPC');
-    const webIds = new Set(web.map(s => s.subnetId).filter(s => !Token.isUnresolved(s)));
-    const shared = own.map(s => s.subnetId).filter(s => webIds.has(s));
-    v.check(shared.length === 0, 'sensorSubnets', shared, 'subnets the web tier is not in: the sensors share nothing with the web hosts');
+    v.checkDescribed(web.length > 0, 'webSubnets', describeSelection(props.webSubnets), 'a selection of at least one subnet of the VPC');
+    v.checkDescribed(own.length > 0, 'sensorSubnets', describeSelection(props.sensorSubnets), 'a selection of at least one subnet of the VPC');
+    // The same subnet object, or the same literal id for imported ones.
+    const shared = own.filter(s => web.some(w => w === s || (!Token.isUnresolved(s.subnetId) && w.subnetId === s.subnetId)));
+    v.check(shared.length === 0, 'sensorSubnets', shared.map(s => s.node.path), 'subnets the web tier is not in: the sensors share nothing with the web hosts');
     v.check(props.logDestination !== undefined, 'logDestination', props.logDestination, 'a log destination: every layer ships its logs out of its own reach');
     const natSubnets = props.sensorNatSubnets ? props.vpc.selectSubnets(props.sensorNatSubnets).subnets : [];
     if (props.sensorNatSubnets) {
-      v.check(natSubnets.length > 0, 'sensorNatSubnets', props.sensorNatSubnets, 'a selection of at least one public subnet');
+      v.checkDescribed(natSubnets.length > 0, 'sensorNatSubnets', describeSelection(props.sensorNatSubnets), 'a selection of at least one public subnet');
       const uncovered = own.filter(s => !natSubnets.some(n => n.availabilityZone === s.availabilityZone)).map(s => s.availabilityZone);
-      v.check(uncovered.length === 0, 'sensorNatSubnets', uncovered, 'a public subnet in every zone of the sensor subnets');
+      if (natSubnets.length > 0) v.check(uncovered.length === 0, 'sensorNatSubnets', uncovered, 'a public subnet in every zone of the sensor subnets');
     }
     v.throwIfInvalid();
 
@@ -283,6 +283,15 @@ export class TrafficMonitor extends DefenceLayer {
         + '(for example through AWS Organizations or Security Hub). Turn the option off there: the existing detector covers the account.');
     }
 
+    if (!props.alarmAction) {
+      for (const alarm of [sensorHealthAlarm, this.sessions.unmirroredAlarm, alarms.egressAlarm, alarms.destinationsAlarm, alarms.sensorAlertAlarm]) {
+        Validations.of(alarm).acknowledge({
+          id: 'NIST.800.53.R5-CloudWatchAlarmAction',
+          reason: 'No alarmAction was given to the TrafficMonitor: the alarm is shown on the layer dashboard and read by the heartbeats, which notify.',
+        });
+      }
+    }
+
     this.node.addValidation({
       validate: () => {
         if (this.sessions.groupCount === 0) {
@@ -342,4 +351,11 @@ export class TrafficMonitor extends DefenceLayer {
       natGatewayId: gateways.get(subnet.availabilityZone)!.ref,
     }));
   }
+}
+
+/** A subnet selection in words, for error messages. */
+function describeSelection(selection: ec2.SubnetSelection): string {
+  const parts = Object.entries(selection).filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}: ${Array.isArray(value) ? `[${value.map(x => (typeof x === 'object' ? (x as any).node?.path ?? '?' : x)).join(', ')}]` : String(value)}`);
+  return `{ ${parts.join(', ')} } (selects no subnet)`;
 }

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 
 /**
  * The custom flow log format, in order: what the exfiltration alarms need
@@ -62,9 +63,21 @@ export class WebTierFlowLogs extends Construct {
       }),
       description: 'Monitor layer: VPC Flow Logs writing the web tier\'s flows into the layer\'s log group',
     });
+    const streams = `${this.logGroup.logGroupArn}:log-stream:*`;
+    const policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: 'Monitor layer flow logs: write into the flow log group only',
+      roles: [role],
+      statements: [new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [this.logGroup.logGroupArn, streams],
+      })],
+    });
+    acknowledgeWildcardResources(policy, [streams],
+      'VPC Flow Logs names one stream per interface in the flow log group only; the stream part is a wildcard.');
     props.subnets.forEach((subnet, i) => new ec2.FlowLog(this, `Subnet${i}`, {
       resourceType: ec2.FlowLogResourceType.fromSubnet(subnet),
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.logGroup, role),
+      // The managed policy above grants what the service needs; the L2 would add an inline one.
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.logGroup, role.withoutPolicyUpdates()),
       trafficType: ec2.FlowLogTrafficType.ALL,
       maxAggregationInterval: ec2.FlowLogMaxAggregationInterval.ONE_MINUTE,
       logFormat: FLOW_LOG_FIELDS.map(([, format]) => format),
