@@ -75,13 +75,17 @@ export async function reconcile(config: MirrorSessionsConfig): Promise<MirrorRep
   const instances: string[] = [];
   // No names would list every group of the account: mirror nothing rather than everything.
   if (config.groupNames.length === 0) return { interfaces: 0, created: 0, deleted: 0, unmirrored: 0, failures: [] };
-  for await (const page of paginateDescribeAutoScalingGroups({ client: autoscaling }, { AutoScalingGroupNames: config.groupNames })) {
-    for (const group of page.AutoScalingGroups ?? []) {
-      for (const instance of group.Instances ?? []) {
-        if (instance.InstanceId && !/^Terminat/.test(instance.LifecycleState ?? '')) instances.push(instance.InstanceId);
+  // A throttled page restarts the listing (reads only): the SDK's paginators stay in charge of the tokens.
+  await withRetry(async () => {
+    instances.length = 0;
+    for await (const page of paginateDescribeAutoScalingGroups({ client: autoscaling }, { AutoScalingGroupNames: config.groupNames })) {
+      for (const group of page.AutoScalingGroups ?? []) {
+        for (const instance of group.Instances ?? []) {
+          if (instance.InstanceId && !/^Terminat/.test(instance.LifecycleState ?? '')) instances.push(instance.InstanceId);
+        }
       }
     }
-  }
+  });
   const mirrored = await mirrorInstances(config, instances);
   // Sessions this function made for instances no longer in a group: their interfaces are gone or leaving.
   const current = new Set(instances);
@@ -108,9 +112,13 @@ export async function mirrorInstances(config: MirrorSessionsConfig, instanceIds:
   // The filter takes at most 200 values per call.
   for (let i = 0; i < instanceIds.length; i += 200) {
     const Filters = [{ Name: 'attachment.instance-id', Values: instanceIds.slice(i, i + 200) }];
-    for await (const page of paginateDescribeNetworkInterfaces({ client: ec2 }, { Filters })) {
-      interfaces.push(...(page.NetworkInterfaces ?? []).filter(n => n.InterfaceType === undefined || n.InterfaceType === 'interface'));
-    }
+    interfaces.push(...await withRetry(async () => {
+      const batch: NetworkInterface[] = [];
+      for await (const page of paginateDescribeNetworkInterfaces({ client: ec2 }, { Filters })) {
+        batch.push(...(page.NetworkInterfaces ?? []).filter(n => n.InterfaceType === undefined || n.InterfaceType === 'interface'));
+      }
+      return batch;
+    }));
   }
   const mirroredInterfaces = new Set((await sessionsToTarget(config)).map(s => s.NetworkInterfaceId));
   let created = 0;
@@ -160,12 +168,14 @@ export async function removeInstanceSessions(config: MirrorSessionsConfig, insta
 }
 
 async function sessionsToTarget(config: MirrorSessionsConfig): Promise<TrafficMirrorSession[]> {
-  const sessions: TrafficMirrorSession[] = [];
   const Filters = [{ Name: 'traffic-mirror-target-id', Values: [config.targetId] }];
-  for await (const page of paginateDescribeTrafficMirrorSessions({ client: ec2 }, { Filters })) {
-    sessions.push(...(page.TrafficMirrorSessions ?? []));
-  }
-  return sessions;
+  return withRetry(async () => {
+    const sessions: TrafficMirrorSession[] = [];
+    for await (const page of paginateDescribeTrafficMirrorSessions({ client: ec2 }, { Filters })) {
+      sessions.push(...(page.TrafficMirrorSessions ?? []));
+    }
+    return sessions;
+  });
 }
 
 const tagValue = (s: TrafficMirrorSession, key: string) => s.Tags?.find(t => t.Key === key)?.Value;
