@@ -91,7 +91,12 @@ export class TemplateResolver {
     const resource = this.resource(name);
     switch (resource.Type) {
       case 'AWS::S3::Bucket': return this.bucketName(name);
-      case 'AWS::KMS::Key': return name;
+      // Resources whose Ref is a generated id: the logical id stands for it.
+      case 'AWS::KMS::Key':
+      case 'AWS::EC2::VPC':
+      case 'AWS::EC2::TrafficMirrorTarget':
+      case 'AWS::EC2::TrafficMirrorFilter':
+        return name;
       case 'AWS::IAM::Role': return this.physicalName(name, 'RoleName');
       case 'AWS::IAM::ManagedPolicy': return this.managedPolicyArn(name);
       case 'AWS::KinesisFirehose::DeliveryStream': return this.physicalName(name, 'DeliveryStreamName');
