@@ -1,3 +1,4 @@
+/* eslint-disable no-bitwise -- packet headers are bit fields and one's-complement checksums */
 // Writes a pcap of what a sensor receives from Traffic Mirroring: a web host's TCP
 // session (handshake, one request, the answer, the close) copied packet by packet and
 // wrapped in VXLAN (UDP 4789) from the host's address to the sensor's. Checksums are

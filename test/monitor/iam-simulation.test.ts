@@ -20,7 +20,9 @@ function build() {
   const app = reportingApp();
   const stack = new Stack(app, 'Workload', { env: ENV });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 2, natGateways: 1, natGatewaySubnets: { subnetGroupName: 'public' },
+    maxAzs: 2,
+    natGateways: 1,
+    natGatewaySubnets: { subnetGroupName: 'public' },
     subnetConfiguration: [
       { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
       { name: 'web', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -29,10 +31,13 @@ function build() {
   });
   const archive = new LogArchive(stack, 'Archive');
   const hosts = new HostFilter(stack, 'Host', { logDestination: archive }).addEc2Hosts('Web', { vpc, vpcSubnets: { subnetGroupName: 'web' } });
-  const monitor = new TrafficMonitor(stack, 'Monitor', { vpc, webSubnets: { subnetGroupName: 'web' }, sensorSubnets: { subnetGroupName: 'sensors' }, logDestination: archive });
+  const monitor = new TrafficMonitor(stack, 'Monitor', {
+    vpc, webSubnets: { subnetGroupName: 'web' }, sensorSubnets: { subnetGroupName: 'sensors' }, logDestination: archive,
+  });
   monitor.mirrorAutoScalingGroup(hosts.autoScalingGroup);
   const resolver = new TemplateResolver(Template.fromStack(stack).toJSON(), { account: ENV.account, region: ENV.region, stackName: stack.stackName });
-  const id = (c: { node: { defaultChild?: unknown } } | CfnResource) => stack.getLogicalId((CfnResource.isCfnResource(c) ? c : c.node.defaultChild) as CfnResource);
+  const id = (c: { node: { defaultChild?: unknown } } | CfnResource) =>
+    stack.getLogicalId((CfnResource.isCfnResource(c) ? c : c.node.defaultChild) as CfnResource);
   return { stack, resolver, monitor, hosts, vpcId: resolver.resolveString(stack.resolve(vpc.vpcId)), id };
 }
 
@@ -42,15 +47,20 @@ function policiesOf(resolver: TemplateResolver, roleLogicalId: string): PolicyDo
   const docs: PolicyDocument[] = [];
   for (const [, r] of Object.entries(resolver.resources)) {
     const p = r.Properties ?? {};
-    if ((r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') && ((p.Roles ?? []) as unknown[]).some(x => resolver.resolveString(x) === roleName)) {
+    const attached = ((p.Roles ?? []) as unknown[]).some(x => resolver.resolveString(x) === roleName);
+    if ((r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') && attached) {
       docs.push(resolver.resolve(p.PolicyDocument) as PolicyDocument);
     }
   }
-  for (const inline of (resolver.resources[roleLogicalId].Properties?.Policies ?? []) as any[]) docs.push(resolver.resolve(inline.PolicyDocument) as PolicyDocument);
+  for (const inline of (resolver.resources[roleLogicalId].Properties?.Policies ?? []) as any[]) {
+    docs.push(resolver.resolve(inline.PolicyDocument) as PolicyDocument);
+  }
   return docs;
 }
 
-async function decide(principal: string, policies: PolicyDocument[], action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<Decision> {
+type Context = Record<string, string | string[]>;
+
+async function decide(principal: string, policies: PolicyDocument[], action: string, resource: string, context: Context = {}): Promise<Decision> {
   const simulation: Simulation = {
     request: {
       principal,
@@ -91,8 +101,13 @@ describe('IAM simulation of the monitor layer', () => {
       untaggedSession: await decide(mirrorRole.arn, mirrorRole.policies, 'ec2:CreateTrafficMirrorSession', arn('traffic-mirror-session', 'tms-new'), { 'aws:TagKeys': [] }),
     };
     expect(decisions).toEqual({
-      vpcInterface: 'Allowed', otherVpcInterface: 'ImplicitlyDenied', ownTarget: 'Allowed', otherTarget: 'ImplicitlyDenied',
-      ownFilter: 'Allowed', taggedSession: 'Allowed', untaggedSession: 'ImplicitlyDenied',
+      vpcInterface: 'Allowed',
+      otherVpcInterface: 'ImplicitlyDenied',
+      ownTarget: 'Allowed',
+      otherTarget: 'ImplicitlyDenied',
+      ownFilter: 'Allowed',
+      taggedSession: 'Allowed',
+      untaggedSession: 'ImplicitlyDenied',
     });
   });
 
@@ -121,8 +136,11 @@ describe('IAM simulation of the monitor layer', () => {
       invokeMirroring: await decide(hostRole.arn, hostRole.policies, 'lambda:InvokeFunction', fnArn),
     };
     expect(decisions).toEqual({
-      describeSessions: 'ImplicitlyDenied', deleteSession: 'ImplicitlyDenied', modifyFilterRule: 'ImplicitlyDenied',
-      sensorCommand: 'ImplicitlyDenied', invokeMirroring: 'ImplicitlyDenied',
+      describeSessions: 'ImplicitlyDenied',
+      deleteSession: 'ImplicitlyDenied',
+      modifyFilterRule: 'ImplicitlyDenied',
+      sensorCommand: 'ImplicitlyDenied',
+      invokeMirroring: 'ImplicitlyDenied',
     });
   });
 });

@@ -16,7 +16,9 @@ const scheduled = { 'source': 'aws.events', 'detail-type': 'Scheduled Event' };
 
 const eni = (id: string, instance: string, type = 'interface') => ({ NetworkInterfaceId: id, InterfaceType: type, Attachment: { InstanceId: instance } });
 const session = (id: string, eniId: string, instance?: string) => ({
-  TrafficMirrorSessionId: id, NetworkInterfaceId: eniId, TrafficMirrorTargetId: CONFIG.targetId,
+  TrafficMirrorSessionId: id,
+  NetworkInterfaceId: eniId,
+  TrafficMirrorTargetId: CONFIG.targetId,
   Tags: [{ Key: SESSION_TAG_TARGET, Value: CONFIG.targetId }, ...(instance ? [{ Key: SESSION_TAG_INSTANCE, Value: instance }] : [])],
 });
 const throttled = () => Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } });
@@ -51,7 +53,11 @@ describe('mirror sessions handler', () => {
     expect(ec2.commandCalls(DescribeNetworkInterfacesCommand)[0].args[0].input.Filters).toEqual([{ Name: 'attachment.instance-id', Values: ['i-new'] }]);
     const create = ec2.commandCalls(CreateTrafficMirrorSessionCommand)[0].args[0].input;
     expect(create).toMatchObject({
-      NetworkInterfaceId: 'eni-1', TrafficMirrorTargetId: 'tmt-0123', TrafficMirrorFilterId: 'tmf-0456', SessionNumber: 1, VirtualNetworkId: 4242,
+      NetworkInterfaceId: 'eni-1',
+      TrafficMirrorTargetId: 'tmt-0123',
+      TrafficMirrorFilterId: 'tmf-0456',
+      SessionNumber: 1,
+      VirtualNetworkId: 4242,
       ClientToken: 'eni-1-tmt-0123',
       TagSpecifications: [{ ResourceType: 'traffic-mirror-session', Tags: [{ Key: SESSION_TAG_TARGET, Value: 'tmt-0123' }, { Key: SESSION_TAG_INSTANCE, Value: 'i-new' }] }],
     });

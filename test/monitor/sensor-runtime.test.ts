@@ -36,8 +36,12 @@ function replay(request: string, homeNet = ['10.0.0.0/16']): { alerts: Alert[]; 
     fs.writeFileSync(overrides, renderSuricataOverrides({ localRulesPath: localRules }));
     const pcap = path.join(dir, 'mirrored.pcap');
     fs.writeFileSync(pcap, mirroredSessionPcap({
-      client: '10.0.1.10', host: '10.0.2.20', hostPort: 8080, sensor: '10.0.9.30',
-      request, response: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok',
+      client: '10.0.1.10',
+      host: '10.0.2.20',
+      hostPort: 8080,
+      sensor: '10.0.9.30',
+      request,
+      response: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok',
     }));
     const logs = path.join(dir, 'logs');
     fs.mkdirSync(logs);

@@ -336,7 +336,9 @@ describe('TrafficMonitor invalid input (one error naming the construct path, the
 
   test('sensor capacity, rule sources and local rules', () => invalid({
     sensors: {
-      minCapacity: 0, maxCapacity: 30, ruleSources: ['https://evil.example/rules'],
+      minCapacity: 0,
+      maxCapacity: 30,
+      ruleSources: ['https://evil.example/rules'],
       localRules: ['alert http any any -> any any (msg:"low"; sid:100;)', 'not a rule', 'alert tcp any any -> any any (msg:"a"; sid:1000005;)',
         'alert tcp any any -> any any (msg:"b"; sid:1000005;)'],
     },
@@ -394,7 +396,8 @@ describe('TrafficMonitor, the policy pack and the isolation analysis', () => {
     const app = reportingApp();
     const stack = new Stack(app, 'Workload', { env: ENV });
     const vpc = new ec2.Vpc(stack, 'Vpc', {
-      maxAzs: 2, natGateways: 1,
+      maxAzs: 2,
+      natGateways: 1,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
         { name: 'web', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },

@@ -1,5 +1,5 @@
-import { awsAgentCommands } from '../../core/debian-12';
 import { CANARY_SID } from './resolve-monitor-options';
+import { awsAgentCommands } from '../../core/debian-12';
 
 /** The path the monitor's canary rule alerts on; heartbeats request it through the web hosts. */
 export const MONITOR_CANARY_PATH = '/.well-known/defence-in-depth/monitor-canary';
