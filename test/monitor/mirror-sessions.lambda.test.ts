@@ -14,7 +14,7 @@ const launch = (id: string) => ({ 'source': 'aws.autoscaling', 'detail-type': 'E
 const terminate = (id: string) => ({ 'source': 'aws.autoscaling', 'detail-type': 'EC2 Instance Terminate Successful', 'detail': { EC2InstanceId: id, AutoScalingGroupName: 'web-hosts' } });
 const scheduled = { 'source': 'aws.events', 'detail-type': 'Scheduled Event' };
 
-const eni = (id: string, instance: string, type = 'interface') => ({ NetworkInterfaceId: id, InterfaceType: type, Attachment: { InstanceId: instance } });
+const eni = (id: string, instance: string, type = 'interface') => ({ NetworkInterfaceId: id, InterfaceType: type as any, Attachment: { InstanceId: instance } });
 const session = (id: string, eniId: string, instance?: string) => ({
   TrafficMirrorSessionId: id,
   NetworkInterfaceId: eniId,

@@ -156,7 +156,7 @@ export function resolveReconcilePeriod(v: PropValidator, period: Duration | unde
 
 /**
  * Instance families Traffic Mirroring cannot use as a source (AWS VPC Traffic
- * Mirroring guide, "Traffic Mirroring limitations", as of 2025): virtualized
+ * Mirroring guide, "Traffic Mirroring limitations", as read in November 2026): virtualized
  * Nitro families of the 6th generation and later, and Xen families other
  * than C4, D2, G3, G3s, H1, I3, M4, P2, P3, R4, X1 and X1e. Bare-metal sizes never.
  */
