@@ -32,3 +32,16 @@ export function acknowledgeAwsManagedPolicy(role: IConstruct, policyName: string
   const id = `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policyName}]`;
   role.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [id]: reason });
 }
+
+/**
+ * Acknowledges NIST 800-53 R5 `LambdaInsideVPC` for a layer's function that
+ * only calls AWS APIs (`apis`, in words): inside the workload VPC it would
+ * depend on the subnets, routes and NAT another layer uses.
+ */
+export function acknowledgeFunctionOutsideVpc(fn: IConstruct, apis: string): void {
+  Validations.of(fn).acknowledge({
+    id: 'NIST.800.53.R5-LambdaInsideVPC',
+    reason: `It only calls ${apis}. Inside the workload VPC it would depend on the subnets, routes and NAT the host layer uses: `
+      + 'a dependency shared by two layers, which the isolation check forbids.',
+  });
+}

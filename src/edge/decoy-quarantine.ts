@@ -10,7 +10,7 @@ import { CfnIPSet } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { DecoyQuarantineFunction } from './decoy-quarantine-function';
 import { QuarantineConfig } from './decoy-quarantine.lambda';
-import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { acknowledgeFunctionOutsideVpc, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { ResolvedEdgeOptions } from './render/resolve-edge-options';
 import { DECOY_RULE_NAME } from './render/web-acl-rules';
 
@@ -99,10 +99,7 @@ export class DecoyQuarantine extends Construct {
       environment: { QUARANTINE_CONFIG: Stack.of(this).toJsonString(config) },
     });
     this.function.node.addDependency(policy);
-    Validations.of(this.function).acknowledge({
-      id: 'NIST.800.53.R5-LambdaInsideVPC',
-      reason: 'It only calls the WAF API. Inside the workload VPC it would depend on the subnets, routes and NAT the host layer uses: a dependency shared by two layers, which the isolation check forbids.',
-    });
+    acknowledgeFunctionOutsideVpc(this.function, 'the WAF API');
     Validations.of(this.function).acknowledge({
       id: 'NIST.800.53.R5-LambdaDLQ',
       reason: 'Firehose calls it synchronously and keeps records it could not process in the archive error prefix; the scheduled release is retried by EventBridge and a failed run raises the QuarantineFailures alarm. A dead-letter queue would hold nothing to replay.',

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MirrorSessionsFunction } from './mirror-sessions-function';
 import { METRIC_NAMESPACE, MirrorSessionsConfig, SESSION_TAG_TARGET } from './mirror-sessions.lambda';
-import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { acknowledgeFunctionOutsideVpc, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 
 export interface MirrorSessionsProps {
   readonly vpcId: string;
@@ -134,10 +134,7 @@ export class MirrorSessions extends Construct {
       environment: { MIRROR_CONFIG: stack.toJsonString(config) },
     });
     this.function.node.addDependency(policy);
-    Validations.of(this.function).acknowledge({
-      id: 'NIST.800.53.R5-LambdaInsideVPC',
-      reason: 'It only calls the EC2 and Auto Scaling APIs. Inside the workload VPC it would depend on the subnets, routes and NAT the host layer uses: a dependency shared by two layers, which the isolation check forbids.',
-    });
+    acknowledgeFunctionOutsideVpc(this.function, 'the EC2 and Auto Scaling APIs');
     Validations.of(this.function).acknowledge({
       id: 'NIST.800.53.R5-LambdaDLQ',
       reason: 'EventBridge retries failed runs; whatever a lost event leaves unmirrored, the scheduled reconciliation mirrors and the UnmirroredInterfaces alarm reports. A dead-letter queue would hold nothing to replay.',

@@ -5,13 +5,13 @@
 import { runSimulation, Simulation } from '@cloud-copilot/iam-simulate';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { LogArchive } from '../../src/archive';
 import { HostFilter } from '../../src/host';
 import { TrafficMonitor } from '../../src/monitor';
 import { SESSION_TAG_TARGET } from '../../src/monitor/mirror-sessions.lambda';
 import { reportingApp } from '../helpers/isolation';
 import { PolicyDocument, TemplateResolver } from '../helpers/template-resolver';
+import { workloadVpc } from '../helpers/workload-vpc';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
@@ -19,16 +19,7 @@ type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 function build() {
   const app = reportingApp();
   const stack = new Stack(app, 'Workload', { env: ENV });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 1,
-    natGatewaySubnets: { subnetGroupName: 'public' },
-    subnetConfiguration: [
-      { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
-      { name: 'web', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      { name: 'sensors', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    ],
-  });
+  const vpc = workloadVpc(stack, false);
   const archive = new LogArchive(stack, 'Archive');
   const hosts = new HostFilter(stack, 'Host', { logDestination: archive }).addEc2Hosts('Web', { vpc, vpcSubnets: { subnetGroupName: 'web' } });
   const monitor = new TrafficMonitor(stack, 'Monitor', {

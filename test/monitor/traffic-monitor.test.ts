@@ -13,6 +13,7 @@ import { HostFilter } from '../../src/host';
 import { MirrorDirection, MirrorRuleAction, TrafficMonitor, TrafficMonitorProps } from '../../src/monitor';
 import { FLOW_LOG_FIELDS } from '../../src/monitor/web-tier-flow-logs';
 import { reportingApp } from '../helpers/isolation';
+import { workloadVpc } from '../helpers/workload-vpc';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -23,17 +24,7 @@ const ENV = { account: '111111111111', region: 'eu-west-1' };
  */
 function workload(props: Partial<TrafficMonitorProps> = {}, app: App = reportingApp()) {
   const stack = new Stack(app, 'Workload', { env: ENV });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 2,
-    natGatewaySubnets: { subnetGroupName: 'public' },
-    subnetConfiguration: [
-      { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
-      { name: 'web', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      { name: 'monitor-public', subnetType: ec2.SubnetType.PUBLIC },
-      { name: 'sensors', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    ],
-  });
+  const vpc = workloadVpc(stack);
   const archive = new LogArchive(stack, 'Archive');
   const host = new HostFilter(stack, 'Host', { logDestination: archive });
   const hosts = host.addEc2Hosts('Web', { vpc, vpcSubnets: { subnetGroupName: 'web' } });
@@ -395,15 +386,7 @@ describe('TrafficMonitor, the policy pack and the isolation analysis', () => {
   test('sensors behind the web tier\'s NAT gateways: the isolation check names the shared NAT gateway', () => {
     const app = reportingApp();
     const stack = new Stack(app, 'Workload', { env: ENV });
-    const vpc = new ec2.Vpc(stack, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 1,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
-        { name: 'web', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-        { name: 'sensors', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      ],
-    });
+    const vpc = workloadVpc(stack, false);
     const archive = new LogArchive(stack, 'Archive');
     const hosts = new HostFilter(stack, 'Host', { logDestination: archive }).addEc2Hosts('Web', { vpc, vpcSubnets: { subnetGroupName: 'web' } });
     const monitor = new TrafficMonitor(stack, 'Monitor', { vpc, webSubnets: { subnetGroupName: 'web' }, sensorSubnets: { subnetGroupName: 'sensors' }, logDestination: archive });
