@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from './mirror-sessions.lambda';
+import { METRIC_NAMESPACE } from './mirror-sessions-config';
 import { ResolvedExfiltrationOptions } from './render/resolve-monitor-options';
 import { FLOW_LOG_FIELDS } from './web-tier-flow-logs';
 

@@ -12,20 +12,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { emitMetrics } from '../core/embedded-metrics';
+import { METRIC_NAMESPACE, MirrorSessionsConfig, SESSION_TAG_INSTANCE, SESSION_TAG_TARGET } from './mirror-sessions-config';
 
-export interface MirrorSessionsConfig {
-  readonly targetId: string;
-  readonly filterId: string;
-  /** Evaluation order among sessions on the same interface (1 to 32,766). */
-  readonly sessionNumber: number;
-  readonly virtualNetworkId: number;
-  readonly groupNames: string[];
-}
-
-/** Tags on the sessions this function creates: only those it ever deletes. */
-export const SESSION_TAG_TARGET = 'cdk-defence-in-depth:mirror-target';
-export const SESSION_TAG_INSTANCE = 'cdk-defence-in-depth:instance-id';
-export const METRIC_NAMESPACE = 'DefenceInDepth/Monitor';
+export { MirrorSessionsConfig, SESSION_TAG_INSTANCE, SESSION_TAG_TARGET } from './mirror-sessions-config';
 
 /** How the calls are retried on throttling and transient errors (tests shorten the delay). */
 export const retryPolicy = { attempts: 6, baseDelayMs: 250 };

@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { MirrorSessionsFunction } from './mirror-sessions-function';
-import { METRIC_NAMESPACE, MirrorSessionsConfig, SESSION_TAG_TARGET } from './mirror-sessions.lambda';
+import { METRIC_NAMESPACE, MirrorSessionsConfig, SESSION_TAG_TARGET } from './mirror-sessions-config';
 import { acknowledgeFunctionOutsideVpc, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 
 export interface MirrorSessionsProps {
