@@ -65,6 +65,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-wafv2',
     '@aws-sdk/client-ec2',
     '@aws-sdk/client-auto-scaling',
+    '@aws-sdk/client-cloudwatch',
+    '@aws-sdk/client-cloudwatch-logs',
+    '@aws-sdk/client-ecs',
+    '@aws-sdk/client-elastic-load-balancing-v2',
+    '@aws-sdk/client-firehose',
     // Classifies throttling and transient errors for the handlers' own retries (bundled by esbuild).
     '@smithy/core',
     'aws-sdk-client-mock',

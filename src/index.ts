@@ -4,3 +4,5 @@ export * from './checks';
 export * from './host';
 export * from './edge';
 export * from './monitor';
+export * from './heartbeat';
+export * from './dashboard';

@@ -172,6 +172,7 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
   public readonly retentionDays: number;
   /** Object Lock mode. */
   public readonly retentionMode: ArchiveRetentionMode;
+  private readonly paths: ILogDeliveryPath[] = [];
 
   constructor(scope: Construct, id: string, props: LogArchiveProps = {}) {
     super(scope, id, { layerName: LogArchive.LAYER_NAME });
@@ -278,10 +279,16 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
   }
 
   public addDeliveryPath(scope: Construct, id: string, options: LogDeliveryOptions = {}): ILogDeliveryPath {
-    return new LogDeliveryPath(scope, id, {
+    const path = new LogDeliveryPath(scope, id, {
       ...options,
       target: { bucketArn: this.bucket.bucketArn, bucketAccount: this.bucketAccount, encryptionKeyArn: this.encryptionKey.keyArn },
     });
+    this.paths.push(path);
+    return path;
+  }
+
+  public get deliveryPaths(): ILogDeliveryPath[] {
+    return [...this.paths];
   }
 
   public enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer): void {
@@ -336,6 +343,7 @@ class ImportedLogArchive extends Construct implements ILogArchive {
   public readonly bucketRegion: string;
   public readonly albAccessLogBucket?: s3.IBucket;
   private readonly encryptionKeyArn?: string;
+  private readonly paths: ILogDeliveryPath[] = [];
 
   constructor(scope: Construct, id: string, attrs: LogArchiveAttributes) {
     super(scope, id);
@@ -365,10 +373,16 @@ class ImportedLogArchive extends Construct implements ILogArchive {
   }
 
   public addDeliveryPath(scope: Construct, id: string, options: LogDeliveryOptions = {}): ILogDeliveryPath {
-    return new LogDeliveryPath(scope, id, {
+    const path = new LogDeliveryPath(scope, id, {
       ...options,
       target: { bucketArn: this.bucket.bucketArn, bucketAccount: this.bucketAccount, encryptionKeyArn: this.encryptionKeyArn },
     });
+    this.paths.push(path);
+    return path;
+  }
+
+  public get deliveryPaths(): ILogDeliveryPath[] {
+    return [...this.paths];
   }
 
   public enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer): void {

@@ -10,6 +10,7 @@ import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, LogDeliveryOptions, LogSubscriptionOptions } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
 import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { allowCloudWatchLogsToUse } from '../core/log-group-key';
 import { PropValidator } from '../core/validation-error';
 
 /** Where a delivery path writes: the archive bucket as the layer sees it. */
@@ -91,13 +92,7 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // The layer's log groups are encrypted with its own key.
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsOfThisAccount',
-      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` } },
-    }));
+    allowCloudWatchLogsToUse(this.encryptionKey);
 
     this.deliveryErrorLogGroup = new logs.LogGroup(this, 'DeliveryErrors', {
       encryptionKey: this.encryptionKey,

@@ -4,7 +4,12 @@
  * of every layer (each writes into its own log group, under its own namespace).
  */
 export function emitMetrics(namespace: string, dimensions: Record<string, string>, values: Record<string, number>): void {
-  console.log(JSON.stringify({
+  console.log(JSON.stringify(metricsDocument(namespace, dimensions, values)));
+}
+
+/** The EMF document for `values` under `dimensions` (every value a count). */
+export function metricsDocument(namespace: string, dimensions: Record<string, string>, values: Record<string, number>): Record<string, unknown> {
+  return {
     _aws: {
       Timestamp: Date.now(),
       CloudWatchMetrics: [{
@@ -15,5 +20,5 @@ export function emitMetrics(namespace: string, dimensions: Record<string, string
     },
     ...dimensions,
     ...values,
-  }));
+  };
 }

@@ -85,6 +85,9 @@ export interface ILogDeliveryPath extends IConstruct {
  * `LogArchive` and by archives imported from another stack or account.
  */
 export interface ILogDestination {
+  /** Every delivery path created through this destination so far, in order. */
+  readonly deliveryPaths: ILogDeliveryPath[];
+
   /**
    * Creates a new delivery path for the layer that encloses `scope`, as a child
    * of `scope` (so it belongs to that layer).

@@ -109,3 +109,28 @@ export interface BodySizeOptions {
    */
   readonly maxBodySize: Size;
 }
+
+/** The edge layer's heartbeat (`EdgeFilter.addHeartbeat`). */
+export interface EdgeHeartbeatOptions {
+  /** The public endpoint the edge protects, e.g. `https://app.example.com`. */
+  readonly endpoint: string;
+  /**
+   * Path and query of the canary attack: the edge alone must block it. Avoid
+   * the decoy paths (the heartbeat would quarantine itself).
+   * @default EdgeFilter.CANARY_PATH (a SQL injection in the query)
+   */
+  readonly canaryPath?: string;
+  /** Path of the benign request that must pass. @default '/' */
+  readonly benignPath?: string;
+  /** Headers for both requests (e.g. a token the service expects). @default - none */
+  readonly headers?: Record<string, string>;
+  /** How often it runs. @default Duration.minutes(1) */
+  readonly interval?: Duration;
+  /**
+   * Requests per 5 minutes below which the WAF's allowed and blocked counts
+   * are an alarm. The heartbeat itself sends one of each per run.
+   * @default 1
+   */
+  readonly chatterFloor?: number;
+}
+

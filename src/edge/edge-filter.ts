@@ -4,9 +4,10 @@ import { IApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnIPSet, CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { DecoyQuarantine } from './decoy-quarantine';
-import { AllowedRoute, DecoyOptions, EdgeScope, ForwardedIpOptions, PathRateLimit, RateLimit, WafLogFilter } from './edge-filter-options';
+import { associationCheck, createEdgeHeartbeat, EDGE_CANARY_PATH, ProtectedResource } from './edge-heartbeat';
+import { AllowedRoute, DecoyOptions, EdgeHeartbeatOptions, EdgeScope, ForwardedIpOptions, PathRateLimit, RateLimit, WafLogFilter } from './edge-filter-options';
 import { ManagedRuleGroup } from './managed-rule-group';
 import { DEFAULT_DECOY_PATHS, DEFAULT_REDACTED_HEADERS, resolveEdgeOptions, ResolvedEdgeOptions } from './render/resolve-edge-options';
 import { BLOCK_HEADER, EdgeIpSets, responseBodies, rulesCapacity, webAclRules } from './render/web-acl-rules';
@@ -15,6 +16,7 @@ import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
 import { PropValidator } from '../core/validation-error';
+import { Heartbeat } from '../heartbeat/heartbeat';
 
 export interface EdgeFilterProps {
   /** Name of the layer (also the value of the block header). @default 'edge' */
@@ -115,6 +117,8 @@ export class EdgeFilter extends DefenceLayer {
   public static readonly DEFAULT_REDACTED_HEADERS: string[] = [...DEFAULT_REDACTED_HEADERS];
   /** The response header every block of the edge carries; its value is the layer's name. */
   public static readonly BLOCK_HEADER = BLOCK_HEADER;
+  /** The heartbeat's default canary attack: a SQL injection in the query string. */
+  public static readonly CANARY_PATH = EDGE_CANARY_PATH;
 
   /** ARN of the web ACL (for a CloudFront distribution's `webAclId`). */
   public readonly webAclArn: string;
@@ -131,7 +135,9 @@ export class EdgeFilter extends DefenceLayer {
   private readonly decoyQuarantine?: DecoyQuarantine;
   public readonly scope: EdgeScope;
   private readonly resolved?: ResolvedEdgeOptions;
-  private associations = 0;
+  private readonly protectedResources: ProtectedResource[] = [];
+  private renderedRules: CfnWebACL.RuleProperty[] = [];
+  private heartbeat?: Heartbeat;
 
   constructor(scope: Construct, id: string, props: EdgeFilterProps = {}) {
     super(scope, id, { layerName: props.layerName ?? 'edge' });
@@ -178,6 +184,7 @@ export class EdgeFilter extends DefenceLayer {
       }
       const ipSets = this.ipSets(o);
       const rules = webAclRules(o, this.layerName, ipSets, this.metricPrefix());
+      this.renderedRules = rules;
       this.capacity = rulesCapacity(rules, o.managedRuleGroups);
       const cv = new PropValidator(this);
       cv.checkDescribed(this.capacity <= MAX_CAPACITY, 'managedRuleGroups', `rules needing ${this.capacity} WCU (${capacityBreakdown(o)})`,
@@ -227,6 +234,15 @@ export class EdgeFilter extends DefenceLayer {
    * set the distribution's `webAclId` to `webAclArn` instead.)
    */
   public protect(id: string, resourceArn: string): CfnWebACLAssociation {
+    return this.protectResource(id, resourceArn);
+  }
+
+  /** Puts the web ACL in front of an Application Load Balancer. */
+  public protectLoadBalancer(loadBalancer: IApplicationLoadBalancer): CfnWebACLAssociation {
+    return this.protectResource(`Protects${Names.nodeUniqueId(loadBalancer.node).slice(-40)}`, loadBalancer.loadBalancerArn, loadBalancer);
+  }
+
+  private protectResource(id: string, resourceArn: string, construct?: IConstruct): CfnWebACLAssociation {
     const v = new PropValidator(this);
     v.check(this.scope === EdgeScope.REGIONAL, 'protect(resourceArn)', resourceArn,
       "a REGIONAL edge only: a CLOUDFRONT web ACL is attached by setting the distribution's webAclId to edge.webAclArn");
@@ -240,18 +256,41 @@ export class EdgeFilter extends DefenceLayer {
     if (this.webAcl) association.node.addDependency(this.webAcl);
     // What the association points at is what the edge guards, not one of its dependencies.
     markSubtree(association, IsolationMetadata.PROTECTS, () => this.layerName);
-    this.associations++;
+    const resource = { arn: resourceArn, construct };
+    this.protectedResources.push(resource);
+    this.heartbeat?.addCheck(associationCheck(this.webAclArn, resource, this.heartbeat.checkNames.length));
     return association;
   }
 
-  /** Puts the web ACL in front of an Application Load Balancer. */
-  public protectLoadBalancer(loadBalancer: IApplicationLoadBalancer): CfnWebACLAssociation {
-    return this.protect(`Protects${Names.nodeUniqueId(loadBalancer.node).slice(-40)}`, loadBalancer.loadBalancerArn);
+
+  /**
+   * Adds the edge's heartbeat, in this layer: every run sends a canary attack
+   * through the public endpoint (the edge itself must block it: 403 with
+   * `x-defence-layer: edge`; the host's block or none is a failure) and a
+   * benign request that must pass; checks the web ACL's rules and default
+   * action, every association made with `protect()`, and the WAF log delivery
+   * stream. Its chatter: the WAF's allowed and blocked request counts. Hand it
+   * to `DefenceWatch.watch()`.
+   */
+  public addHeartbeat(options: EdgeHeartbeatOptions): Heartbeat {
+    const v = new PropValidator(this);
+    v.check(this.heartbeat === undefined, 'addHeartbeat()', 'called twice', 'one heartbeat per edge');
+    v.throwIfInvalid();
+    this.heartbeat = createEdgeHeartbeat(this, options, {
+      webAcl: this.webAcl,
+      webAclArn: this.webAclArn,
+      rules: this.renderedRules,
+      metricName: this.metricPrefix(),
+      scope: this.scope,
+      deliveryPath: this.deliveryPath,
+      protectedResources: this.protectedResources,
+    });
+    return this.heartbeat;
   }
 
   /** A web ACL that protects nothing protects nothing: say so at synth. */
   private warnIfUnattached(): void {
-    if (this.associations === 0 && this.scope === EdgeScope.REGIONAL) {
+    if (this.protectedResources.length === 0 && this.scope === EdgeScope.REGIONAL) {
       Annotations.of(this).addWarningV2('cdk-defence-in-depth:edge-not-attached',
         'The edge web ACL is associated with nothing: call protect() or protectLoadBalancer().');
     }

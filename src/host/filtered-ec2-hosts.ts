@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { IFilteredHosts } from './host-filter-options';
 import { hostUserData } from './ec2-user-data';
 import { DEBIAN_12_AMI_PARAMETER } from '../core/debian-12';
 import { PropValidator } from '../core/validation-error';
@@ -44,12 +45,16 @@ export interface HostFilterRuntime {
  * the app port, and ships the logs with the CloudWatch agent to the host layer's
  * log group. No SSH: administration through SSM Session Manager only.
  */
-export class FilteredEc2Hosts extends Construct {
+export class FilteredEc2Hosts extends Construct implements IFilteredHosts {
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly role: iam.Role;
   /** Port the load balancer must target. */
   public readonly port: number;
+  /** The VPC of the hosts. */
+  public readonly vpc: ec2.IVpc;
+  /** The subnets the hosts run in. */
+  public readonly vpcSubnets?: ec2.SubnetSelection;
 
   constructor(scope: Construct, id: string, props: FilteredEc2HostsProps, filter: HostFilterRuntime) {
     super(scope, id);
@@ -61,6 +66,8 @@ export class FilteredEc2Hosts extends Construct {
     v.check(max >= min, 'maxCapacity', max, `at least minCapacity (${min})`);
     v.throwIfInvalid();
     this.port = filter.listenPort;
+    this.vpc = props.vpc;
+    this.vpcSubnets = props.vpcSubnets;
 
     // Egress for Debian mirrors, the SSM and CloudWatch endpoints and the app's own needs; no ingress
     // until the load balancer is allowed in (connections.allowFrom(alb, Port.tcp(port))).

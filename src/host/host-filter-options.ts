@@ -1,3 +1,8 @@
+import { Duration } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+
 /** Sensible defaults for a kind of application (allowed methods, content types, exclusions). */
 export enum HostFilterProfile {
   /** Server-rendered pages and forms: GET, HEAD, POST, OPTIONS; forms, multipart and JSON bodies. */
@@ -117,4 +122,49 @@ export interface HostFilterOptions {
   readonly appPort?: number;
   /** Health-check path: proxied to the app through the filter, so an unhealthy filter fails it. @default '/healthz' */
   readonly healthCheckPath?: string;
+}
+
+/** The host layer's heartbeat (`HostFilter.addHeartbeat`): where the web hosts are. */
+export interface HostHeartbeatOptions {
+  /**
+   * The EC2 web hosts to probe (from `addEc2Hosts`): every running host is
+   * probed on the filter's port, inside the VPC, bypassing the edge.
+   * @default - none
+   */
+  readonly ec2Hosts?: IFilteredHosts;
+  /**
+   * A Fargate service whose tasks run the filter as a sidecar (`addSidecar`):
+   * every running task is probed on the filter's port. Give `vpc` too.
+   * @default - none
+   */
+  readonly fargateService?: ecs.FargateService;
+  /** The VPC of the Fargate service. @default - the EC2 hosts' VPC */
+  readonly vpc?: ec2.IVpc;
+  /** Subnets for the heartbeat function. @default - the EC2 hosts' subnets, else private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Path and query of the canary attack. @default HostFilter.CANARY_PATH (a SQL injection in the query) */
+  readonly canaryPath?: string;
+  /** Path of the benign request. @default '/' */
+  readonly benignPath?: string;
+  /** The Host header of both requests (an IP address as Host costs CRS anomaly points). @default 'localhost' */
+  readonly hostHeader?: string;
+  /** Probe at most this many hosts per run, from 1 to 50. @default 10 */
+  readonly maxHosts?: number;
+  /** How often it runs. @default Duration.minutes(1) */
+  readonly interval?: Duration;
+  /**
+   * Log events of the host layer per 5 minutes below which its chatter is an
+   * alarm. The heartbeat's own requests log two lines per host per run.
+   * @default 1
+   */
+  readonly chatterFloor?: number;
+}
+
+/** EC2 web hosts running the filter, as the host heartbeat sees them. */
+export interface IFilteredHosts {
+  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly port: number;
 }

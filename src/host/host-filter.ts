@@ -3,12 +3,15 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FilteredEc2Hosts, FilteredEc2HostsProps } from './filtered-ec2-hosts';
-import { HostFilterOptions } from './host-filter-options';
+import { HostFilterOptions, HostHeartbeatOptions } from './host-filter-options';
 import { addHostFilterSidecar } from './host-filter-sidecar';
+import { createHostHeartbeat, HOST_CANARY_PATH } from './host-heartbeat';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
+import { PropValidator } from '../core/validation-error';
+import { Heartbeat } from '../heartbeat/heartbeat';
 import { hostLayout, renderHostFilter } from './render/render-host-filter';
 import { resolveHostFilterOptions, ResolvedHostFilterOptions } from './render/resolve-options';
 
@@ -43,6 +46,8 @@ export interface HostFilterSidecarProps {
  * log, and fails closed: files that do not load keep nginx down.
  */
 export class HostFilter extends DefenceLayer {
+  /** The heartbeat's default canary attack: a SQL injection in the query string. */
+  public static readonly CANARY_PATH = HOST_CANARY_PATH;
   /** The rendered files for a Debian host or the sidecar image (name → content). */
   public readonly files: Record<string, string>;
   /** The layer's log group: access log, audit log and error log of every host. */
@@ -58,6 +63,7 @@ export class HostFilter extends DefenceLayer {
   /** Whether the filter only logs (`detectionOnly`). */
   public readonly detectionOnly: boolean;
   private readonly resolved: ResolvedHostFilterOptions;
+  private heartbeat?: Heartbeat;
 
   constructor(scope: Construct, id: string, props: HostFilterProps = {}) {
     super(scope, id, { layerName: props.layerName ?? 'host' });
@@ -97,6 +103,22 @@ export class HostFilter extends DefenceLayer {
     const container = addHostFilterSidecar(this, taskDefinition, props);
     this.markFilter(taskDefinition);
     return container;
+  }
+
+  /**
+   * Adds the host layer's heartbeat, in this layer: inside the VPC, straight
+   * to every web host's filter port (bypassing the edge), a canary attack the
+   * host filter itself must block (403 with `x-defence-layer: host`) and a
+   * benign request that must pass; a filter in DetectionOnly, or a host
+   * without its filter, fails it. Also checks that the layer's logs arrive.
+   * Hand it to `DefenceWatch.watch()`.
+   */
+  public addHeartbeat(options: HostHeartbeatOptions): Heartbeat {
+    const v = new PropValidator(this);
+    v.check(this.heartbeat === undefined, 'addHeartbeat()', 'called twice', 'one heartbeat per host layer (give it ec2Hosts and fargateService together)');
+    v.throwIfInvalid();
+    this.heartbeat = createHostHeartbeat(this, options, { listenPort: this.listenPort, logGroup: this.logGroup, deliveryPath: this.deliveryPath });
+    return this.heartbeat;
   }
 
   /** @internal The files for a layout: `systemd` hosts or the `container` sidecar. */

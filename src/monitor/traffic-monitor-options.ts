@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 
 /** Which packets of a mirrored network interface a filter rule looks at. */
@@ -138,4 +139,27 @@ export interface MirrorGroupOptions {
    * @default - not checked: unmirrorable hosts show up in the UnmirroredInterfaces alarm
    */
   readonly instanceType?: ec2.InstanceType;
+}
+
+/** The monitor layer's heartbeat (`TrafficMonitor.addHeartbeat`). */
+export interface MonitorHeartbeatOptions {
+  /**
+   * The public endpoint of the service, e.g. `https://app.example.com`. Every
+   * run sends a GET of the monitor's canary path through it; the request
+   * crosses a mirrored web host, and the sensors must alert on it
+   * (`TrafficMonitor.CANARY_PATH`, Suricata sid 1990001). The path is benign:
+   * the edge and the host let it through.
+   * @default - no canary request: the check waits for canary alerts caused by other traffic
+   */
+  readonly canaryEndpoint?: string;
+  /** How recent the sensors' canary alert must be, from 2 to 60 minutes. @default Duration.minutes(5) */
+  readonly canaryWindow?: Duration;
+  /** How often it runs. @default Duration.minutes(1) */
+  readonly interval?: Duration;
+  /**
+   * Flow log events per 5 minutes below which the flow logs' chatter is an
+   * alarm (the sensors' stats lines have the same floor).
+   * @default 1
+   */
+  readonly chatterFloor?: number;
 }

@@ -8,17 +8,19 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { ExfiltrationAlarms } from './exfiltration-alarms';
+import { createMonitorHeartbeat } from './monitor-heartbeat';
 import { MirrorSessions } from './mirror-sessions';
 import { MirrorTarget } from './mirror-target';
 import {
   resolveExfiltrationOptions, resolveFilterRules, resolveReconcilePeriod, resolveSensorOptions, unmirrorableReason,
 } from './render/resolve-monitor-options';
 import { SensorFleet } from './sensor-fleet';
-import { ExfiltrationAlarmOptions, MirrorFilterRule, MirrorGroupOptions, SensorFleetOptions } from './traffic-monitor-options';
+import { ExfiltrationAlarmOptions, MirrorFilterRule, MirrorGroupOptions, MonitorHeartbeatOptions, SensorFleetOptions } from './traffic-monitor-options';
 import { WebTierFlowLogs } from './web-tier-flow-logs';
 import { DefenceLayer } from '../core/defence-layer';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
+import { Heartbeat } from '../heartbeat/heartbeat';
 
 export interface TrafficMonitorProps {
   /** The workload's VPC. */
@@ -163,6 +165,10 @@ export class TrafficMonitor extends DefenceLayer {
   public readonly egressBytesMetric: cloudwatch.IMetric;
   /** The GuardDuty detector, when `enableGuardDuty` is set. */
   public readonly guardDutyDetector?: guardduty.CfnDetector;
+  private readonly mirroredGroupNames: string[] = [];
+  private readonly sensorTargetGroupArn: string;
+  private readonly minSensors: number;
+  private heartbeat?: Heartbeat;
 
   private readonly sessions: MirrorSessions;
   private readonly guardDutyEnabled: boolean;
@@ -234,6 +240,8 @@ export class TrafficMonitor extends DefenceLayer {
     this.sensorGroup = fleet.autoScalingGroup;
     this.sensorSecurityGroup = fleet.securityGroup;
     const targetGroup = target.addSensors(fleet.autoScalingGroup);
+    this.sensorTargetGroupArn = targetGroup.targetGroupArn;
+    this.minSensors = sensors.minCapacity;
     const sensorHealthAlarm = new cloudwatch.Alarm(this, 'SensorHealthAlarm', {
       alarmDescription: `Fewer than ${sensors.minCapacity} healthy sensors behind the mirror target: mirrored traffic is not inspected`,
       metric: targetGroup.metrics.healthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
@@ -315,12 +323,37 @@ export class TrafficMonitor extends DefenceLayer {
     v.throwIfInvalid();
     this.observe(group, { reason: 'mirrors the group\'s instances to the sensors; reads the group, never changes it' });
     this.sessions.addGroupName(group.autoScalingGroupName);
+    this.mirroredGroupNames.push(group.autoScalingGroupName);
     const why = options.instanceType ? unmirrorableReason(options.instanceType) : undefined;
     if (why) {
       Annotations.of(group).addWarningV2('cdk-defence-in-depth:monitor-unmirrorable-instance-type',
         `These web hosts cannot be mirrored: ${why}. The monitor layer still covers them with the web tier's flow logs and the exfiltration alarms; `
         + 'the UnmirroredInterfaces alarm will stay in alarm. Choose a supported type (for example t3, m5, c5, r5) to restore mirroring.');
     }
+  }
+
+  /**
+   * Adds the monitor layer's heartbeat, in this layer: every web-host
+   * interface has a mirror session, enough sensors are healthy, the sensors
+   * alerted on the canary request (sent through `canaryEndpoint` on every
+   * run), and the flow logs and sensor logs still arrive and are delivered.
+   * Hand it to `DefenceWatch.watch()`.
+   */
+  public addHeartbeat(options: MonitorHeartbeatOptions = {}): Heartbeat {
+    const v = new PropValidator(this);
+    v.check(this.heartbeat === undefined, 'addHeartbeat()', 'called twice', 'one heartbeat per monitor layer');
+    v.throwIfInvalid();
+    this.heartbeat = createMonitorHeartbeat(this, options, {
+      mirroredGroupNames: this.mirroredGroupNames,
+      mirrorTargetId: this.mirrorTargetId,
+      sensorTargetGroupArn: this.sensorTargetGroupArn,
+      minSensors: this.minSensors,
+      flowLogGroup: this.flowLogGroup,
+      sensorLogGroup: this.sensorLogGroup,
+      flowLogDeliveryPath: this.flowLogDeliveryPath,
+      eventDeliveryPath: this.eventDeliveryPath,
+    });
+    return this.heartbeat;
   }
 
   /**
