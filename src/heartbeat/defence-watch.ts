@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -134,14 +134,10 @@ export class DefenceWatch extends DefenceLayer {
 
     this.overallAlarm = new cloudwatch.CompositeAlarm(this, 'Overall', {
       alarmDescription: 'A layer of defence went dark (see the layer alarms on the defence dashboard).',
-      alarmRule: lazyAnyOf(() => [...this.layerAlarms.values()].map(l => l.composite)),
+      alarmRule: lazyAnyOf(() => [...this.layerAlarms.values()].map(l => l.composite), () => this.nothingWatched()),
     });
     this.dashboard = new DefenceDashboard(this, 'Dashboard', { dashboardName: props.dashboardName, overallAlarm: this.overallAlarm });
-    this.node.addValidation({
-      validate: () => (this.heartbeats.length === 0
-        ? [`${this.node.path}: the watch layer watches no heartbeat: call watch(heartbeat) for each control (edge, host, monitor, log delivery)`]
-        : []),
-    });
+    this.node.addValidation({ validate: () => (this.heartbeats.length === 0 ? [this.nothingWatched()] : []) });
   }
 
   /**
@@ -181,6 +177,12 @@ export class DefenceWatch extends DefenceLayer {
     }
     // A mutual-watch alarm notifies on its own: it is the second opinion when a heartbeat's own metric is gone.
     alarms.silentPeersAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
+    for (const alarm of alarms.alarms.filter(a => a !== alarms.silentPeersAlarm)) {
+      Validations.of(alarm).acknowledge({
+        id: 'NIST.800.53.R5-CloudWatchAlarmAction',
+        reason: 'A member of its layer\'s composite alarm, which notifies the watch layer\'s topic on alarm and on OK; an action here too would notify twice.',
+      });
+    }
 
     const layer = this.layerComposite(heartbeat.control);
     layer.members.push(...alarms.alarms);
@@ -198,13 +200,17 @@ export class DefenceWatch extends DefenceLayer {
     return [...this.heartbeats];
   }
 
+  private nothingWatched(): string {
+    return `${this.node.path}: the watch layer watches no heartbeat: call watch(heartbeat) for each control (edge, host, monitor, log delivery)`;
+  }
+
   private layerComposite(layerName: string) {
     let entry = this.layerAlarms.get(layerName);
     if (!entry) {
       const members: cloudwatch.IAlarm[] = [];
       const composite = new cloudwatch.CompositeAlarm(this, `Layer-${layerName}`, {
         alarmDescription: `The ${layerName} layer went dark: its heartbeat failed or stopped, a peer reports it silent, or its log chatter dropped.`,
-        alarmRule: lazyAnyOf(() => members),
+        alarmRule: lazyAnyOf(() => members, () => `${this.node.path}: the ${layerName} layer has no alarm`),
       });
       const action = new cloudwatchActions.SnsAction(this.topic);
       composite.addAlarmAction(action);
@@ -217,8 +223,14 @@ export class DefenceWatch extends DefenceLayer {
 }
 
 /** ANY of alarms known only at synth (layers and heartbeats are added after the composite). */
-function lazyAnyOf(alarms: () => cloudwatch.IAlarm[]): cloudwatch.IAlarmRule {
+function lazyAnyOf(alarms: () => cloudwatch.IAlarm[], whenEmpty: () => string): cloudwatch.IAlarmRule {
   return {
-    renderAlarmRule: () => Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...alarms()).renderAlarmRule() }),
+    renderAlarmRule: () => Lazy.string({
+      produce: () => {
+        const members = alarms();
+        if (members.length === 0) throw new Error(whenEmpty());
+        return cloudwatch.AlarmRule.anyOf(...members).renderAlarmRule();
+      },
+    }),
   };
 }

@@ -15,9 +15,22 @@ export interface CheckOutcome {
 const CLIENT_CONFIG = { maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } };
 const clients = new Map<string, unknown>();
 
-async function logsClient(): Promise<CloudWatchLogsClient> {
-  const sdk = await import('@aws-sdk/client-cloudwatch-logs');
-  return cached('logs', () => new sdk.CloudWatchLogsClient(CLIENT_CONFIG));
+// Each SDK module is loaded on first use, by a literal require: esbuild leaves the runtime's
+// SDK out of the bundle, and a heartbeat loads only what its checks need.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const logsSdk = (): typeof import('@aws-sdk/client-cloudwatch-logs') => require('@aws-sdk/client-cloudwatch-logs');
+const cloudwatchSdk = (): typeof import('@aws-sdk/client-cloudwatch') => require('@aws-sdk/client-cloudwatch');
+const firehoseSdk = (): typeof import('@aws-sdk/client-firehose') => require('@aws-sdk/client-firehose');
+const wafSdk = (): typeof import('@aws-sdk/client-wafv2') => require('@aws-sdk/client-wafv2');
+const ec2Sdk = (): typeof import('@aws-sdk/client-ec2') => require('@aws-sdk/client-ec2');
+const elbSdk = (): typeof import('@aws-sdk/client-elastic-load-balancing-v2') => require('@aws-sdk/client-elastic-load-balancing-v2');
+const autoscalingSdk = (): typeof import('@aws-sdk/client-auto-scaling') => require('@aws-sdk/client-auto-scaling');
+const ecsSdk = (): typeof import('@aws-sdk/client-ecs') => require('@aws-sdk/client-ecs');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+function logsClient(): CloudWatchLogsClient {
+  const { CloudWatchLogsClient: Client } = logsSdk();
+  return cached('logs', () => new Client(CLIENT_CONFIG));
 }
 
 function cached<T>(key: string, create: () => T): T {
@@ -36,8 +49,8 @@ export function resetClients(): void {
  * are followed until an event, the end, or the deadline.
  */
 export async function hasEventSince(logGroupName: string, startTime: number, deadline: number, filterPattern?: string): Promise<boolean | 'deadline'> {
-  const { FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
-  const logs = await logsClient();
+  const { FilterLogEventsCommand } = logsSdk();
+  const logs = logsClient();
   let nextToken: string | undefined;
   do {
     if (Date.now() > deadline) return 'deadline';
@@ -57,8 +70,8 @@ export async function logsArriving(check: LogsArrivingCheck, deadline: number): 
 }
 
 export async function deliveryStream(check: DeliveryStreamCheck): Promise<CheckOutcome> {
-  const { FirehoseClient, DescribeDeliveryStreamCommand } = await import('@aws-sdk/client-firehose');
-  const { CloudWatchClient, GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+  const { FirehoseClient, DescribeDeliveryStreamCommand } = firehoseSdk();
+  const { CloudWatchClient, GetMetricDataCommand } = cloudwatchSdk();
   const firehose = cached('firehose', () => new FirehoseClient(CLIENT_CONFIG));
   const cloudwatch = cached('cloudwatch', () => new CloudWatchClient(CLIENT_CONFIG));
   const described = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: check.streamName }));
@@ -98,7 +111,7 @@ export async function deliveryStream(check: DeliveryStreamCheck): Promise<CheckO
 }
 
 export async function webAcl(check: WebAclCheck): Promise<CheckOutcome> {
-  const { WAFV2Client, GetWebACLCommand } = await import('@aws-sdk/client-wafv2');
+  const { WAFV2Client, GetWebACLCommand } = wafSdk();
   const waf = cached('wafv2', () => new WAFV2Client(CLIENT_CONFIG));
   const got = await waf.send(new GetWebACLCommand({ Name: check.webAclName, Id: check.webAclId, Scope: check.scope }));
   const acl = got.WebACL;
@@ -122,7 +135,7 @@ export async function webAcl(check: WebAclCheck): Promise<CheckOutcome> {
 }
 
 export async function webAclAssociation(check: WebAclAssociationCheck): Promise<CheckOutcome> {
-  const { WAFV2Client, GetWebACLForResourceCommand } = await import('@aws-sdk/client-wafv2');
+  const { WAFV2Client, GetWebACLForResourceCommand } = wafSdk();
   const waf = cached('wafv2', () => new WAFV2Client(CLIENT_CONFIG));
   const associated = await waf.send(new GetWebACLForResourceCommand({ ResourceArn: check.resourceArn }));
   const arn = associated.WebACL?.ARN;
@@ -140,7 +153,7 @@ function ruleAction(rule: { Action?: object; OverrideAction?: object }): string 
 }
 
 export async function mirrorSessions(check: MirrorSessionsCheck): Promise<CheckOutcome> {
-  const { EC2Client, paginateDescribeNetworkInterfaces, paginateDescribeTrafficMirrorSessions } = await import('@aws-sdk/client-ec2');
+  const { EC2Client, paginateDescribeNetworkInterfaces, paginateDescribeTrafficMirrorSessions } = ec2Sdk();
   const ec2 = cached('ec2', () => new EC2Client(CLIENT_CONFIG));
   const instances = await inServiceInstances(check.autoScalingGroupNames);
   if (instances.length === 0) return { passed: true, detail: 'no web host in service: nothing to mirror' };
@@ -169,7 +182,7 @@ export async function mirrorSessions(check: MirrorSessionsCheck): Promise<CheckO
 }
 
 export async function sensorsHealthy(check: SensorsHealthyCheck): Promise<CheckOutcome> {
-  const { ElasticLoadBalancingV2Client, DescribeTargetHealthCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+  const { ElasticLoadBalancingV2Client, DescribeTargetHealthCommand } = elbSdk();
   const elb = cached('elbv2', () => new ElasticLoadBalancingV2Client(CLIENT_CONFIG));
   const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: check.targetGroupArn }));
   const states = (health.TargetHealthDescriptions ?? []).map(d => d.TargetHealth?.State ?? 'unknown');
@@ -196,7 +209,7 @@ export async function sensorCanary(check: SensorCanaryCheck, deadline: number): 
 
 async function inServiceInstances(groupNames: string[]): Promise<string[]> {
   if (groupNames.length === 0) return [];
-  const { AutoScalingClient, paginateDescribeAutoScalingGroups } = await import('@aws-sdk/client-auto-scaling');
+  const { AutoScalingClient, paginateDescribeAutoScalingGroups } = autoscalingSdk();
   const autoscaling = cached('autoscaling', () => new AutoScalingClient(CLIENT_CONFIG));
   const ids: string[] = [];
   for await (const page of paginateDescribeAutoScalingGroups({ client: autoscaling }, { AutoScalingGroupNames: groupNames })) {
@@ -214,7 +227,7 @@ export async function discoverTargets(targets: ProbeTargets): Promise<string[]> 
   const addresses: string[] = [];
   const instanceIds = await inServiceInstances(targets.autoScalingGroupNames ?? []);
   if (instanceIds.length > 0) {
-    const { EC2Client, paginateDescribeInstances } = await import('@aws-sdk/client-ec2');
+    const { EC2Client, paginateDescribeInstances } = ec2Sdk();
     const ec2 = cached('ec2', () => new EC2Client(CLIENT_CONFIG));
     for (let i = 0; i < instanceIds.length; i += 100) {
       for await (const page of paginateDescribeInstances({ client: ec2 }, { InstanceIds: instanceIds.slice(i, i + 100) })) {
@@ -227,7 +240,7 @@ export async function discoverTargets(targets: ProbeTargets): Promise<string[]> 
     }
   }
   if (targets.ecsService) {
-    const { ECSClient, paginateListTasks, DescribeTasksCommand } = await import('@aws-sdk/client-ecs');
+    const { ECSClient, paginateListTasks, DescribeTasksCommand } = ecsSdk();
     const ecs = cached('ecs', () => new ECSClient(CLIENT_CONFIG));
     const { cluster, service } = targets.ecsService;
     const arns: string[] = [];

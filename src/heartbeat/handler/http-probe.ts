@@ -68,7 +68,10 @@ export function probe(req: ProbeRequest): Promise<ProbeAnswer> {
     const timer = setTimeout(() => {
       request.destroy(new Error(`no answer within ${req.timeoutMs} ms`));
     }, req.timeoutMs);
-    request.on('error', error => done({ error: describeError(error) }));
+    request.on('error', error => {
+      done({ error: describeError(error) });
+      request.destroy();
+    });
     if (req.body !== undefined) request.write(req.body);
     request.end();
   });
