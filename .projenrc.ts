@@ -135,4 +135,10 @@ project.addTask('benchmark-host-filter', {
   description: 'Throughput of the host filter vs plain nginx and stock CRS PL1, and detection on the GoTestWAF corpus',
 }).exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/benchmark-host-filter.ts');
 
+// The bundled heartbeat handler against a minimal handler: bundle size and cold module-load time (run by hand).
+project.addTask('benchmark-heartbeat', {
+  description: 'Bundle size and cold module-load time of the heartbeat handler vs a minimal handler (args: rounds, default 31)',
+  receiveArgs: true,
+}).exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/benchmark-heartbeat.ts');
+
 project.synth();

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { ARCHIVE_BUCKET_NAME, ARCHIVE_ENV, WORKLOAD_ENV, WORKLOAD_LOAD_BALANCER_ARN, acknowledgeExampleFindings } from './config';
+import { ALARM_EMAIL, ARCHIVE_BUCKET_NAME, ARCHIVE_ENV, WORKLOAD_ENDPOINT, WORKLOAD_ENV, WORKLOAD_LOAD_BALANCER_ARN, acknowledgeExampleFindings } from './config';
 import { ArchiveStack, WorkloadStack } from './stacks';
 import { LogArchive } from '../../src';
 
@@ -21,6 +21,8 @@ export function buildLogArchiveExample(app: App, options: { sameAccount?: boolea
   const workloadStack = new WorkloadStack(app, 'WorkloadAccount', {
     env: options.sameAccount ? ARCHIVE_ENV : WORKLOAD_ENV,
     loadBalancerArn: WORKLOAD_LOAD_BALANCER_ARN,
+    endpoint: WORKLOAD_ENDPOINT,
+    alarmEmail: ALARM_EMAIL,
     archive: options.sameAccount
       ? () => archiveStack.archive
       : scope => LogArchive.fromArchiveAttributes(scope, 'LogArchive', {

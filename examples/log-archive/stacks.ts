@@ -1,7 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DefenceLayer, EdgeFilter, ILogArchive, LogArchive, LogArchiveProps } from '../../src';
+import { DefenceLayer, DefenceWatch, EdgeFilter, ILogArchive, LogArchive, LogArchiveProps, LogDeliveryHeartbeat } from '../../src';
 
 /** The log-archive account: the archive and nothing else. */
 export class ArchiveStack extends Stack {
@@ -18,6 +18,10 @@ export interface WorkloadStackProps extends StackProps {
   readonly archive: (scope: Construct) => ILogArchive;
   /** ARN of the workload's Application Load Balancer, which the edge layer protects. */
   readonly loadBalancerArn: string;
+  /** The public endpoint behind the edge, which the edge's heartbeat probes. */
+  readonly endpoint: string;
+  /** Who gets the going-dark alarms. */
+  readonly alarmEmail: string;
 }
 
 /**
@@ -25,9 +29,12 @@ export interface WorkloadStackProps extends StackProps {
  * archive through their own path: the real edge layer (`EdgeFilter`, a WAFv2
  * web ACL in front of the workload's existing load balancer) and a stand-in
  * host layer (the host filter needs web hosts; see test/edge for both together).
+ * The edge and the log delivery prove themselves with heartbeats, watched by
+ * an independent watch layer (going-dark alarms, dashboard, alarm topic).
  */
 export class WorkloadStack extends Stack {
   public readonly layers: DefenceLayer[];
+  public readonly watch: DefenceWatch;
 
   constructor(scope: Construct, id: string, props: WorkloadStackProps) {
     super(scope, id, props);
@@ -49,5 +56,13 @@ export class WorkloadStack extends Stack {
       delivery.addLogGroup(logGroup);
       return layer;
     })];
+
+    // Heartbeats prove each control on its own; the watch layer alarms when one goes dark.
+    const edgeHeartbeat = edge.addHeartbeat({ endpoint: props.endpoint });
+    this.watch = new DefenceWatch(this, 'WatchLayer', { emails: [props.alarmEmail], logDestination: archive });
+    // Last: it watches every delivery path created before it.
+    const logDelivery = new LogDeliveryHeartbeat(this, 'LogDeliveryHeartbeat', { destination: archive });
+    this.watch.watch(edgeHeartbeat);
+    this.watch.watch(logDelivery.heartbeat);
   }
 }

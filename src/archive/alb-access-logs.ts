@@ -59,6 +59,6 @@ export function enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer, bucke
   // ELB tests its write access when the attribute is set: the policy must exist first.
   // Only the load balancer resource waits for it: its security group and listeners do not depend on the archive.
   if (bucket!.policy && Stack.of(bucket!) === Stack.of(loadBalancer)) {
-    (loadBalancer.node.defaultChild as CfnResource).addDependency(bucket!.policy.node.defaultChild as CfnResource);
+    (loadBalancer.node.defaultChild as CfnResource).addResourceDependency(bucket!.policy.node.defaultChild as CfnResource);
   }
 }

@@ -29,7 +29,7 @@ export interface LogDeliveryHeartbeatProps {
  * The log delivery control's heartbeat, in the workload's account: every
  * delivery path created through the archive (each layer's own stream) is
  * ACTIVE, delivers within `maxFreshness`, and had no failed delivery to the
- * archive in the last 15 minutes. Chatter: each stream's incoming records.
+ * archive in the last 15 minutes. Chatter: each steady stream's incoming records.
  * Its own results go to the archive through a path of its own.
  *
  * Create it after the layers (their paths must exist); a path created later
@@ -49,7 +49,8 @@ export class LogDeliveryHeartbeat extends DefenceLayer {
     this.deliveryPath = props.destination.addDeliveryPath(this, 'HeartbeatLogs', { pathName: 'heartbeat' });
     const paths = props.destination.deliveryPaths;
     const floor = props.chatterFloor ?? 1;
-    const chatter: ChatterSignal[] = paths.map(path => ({
+    // Occasional paths (alarm notifications) have no chatter to watch, only their freshness.
+    const chatter: ChatterSignal[] = paths.filter(path => path.steady).map(path => ({
       label: `records into ${path.prefix}`,
       metric: new cloudwatch.Metric({
         namespace: 'AWS/Firehose',

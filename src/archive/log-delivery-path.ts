@@ -47,6 +47,7 @@ const pathsByLayer = new WeakMap<object, Map<string, string>>();
 export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
   public readonly layerName: string;
   public readonly prefix: string;
+  public readonly steady: boolean;
   public readonly deliveryStreamArn: string;
   public readonly deliveryStreamName: string;
   public readonly encryptionKey: kms.IKey;
@@ -84,6 +85,7 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
     pathsByLayer.set(layer, taken);
 
     this.prefix = `${layer.layerName}/${pathName}/`;
+    this.steady = props.steady ?? true;
     const objectArns = `${props.target.bucketArn}/${this.prefix}*`;
 
     this.encryptionKey = new kms.Key(this, 'Key', {

@@ -24,5 +24,8 @@ export class IsolationMetadata {
   /** `"<role>"`: what a resource does for its layer (e.g. `heartbeat`, `going-dark-alarm`, `web-host`). */
   public static readonly ROLE = 'cdk-defence-in-depth:role';
 
+  /** `{ control, signal }`: a going-dark alarm of the watch layer on a control's `heartbeat`, `chatter` or `peers` signal. */
+  public static readonly GOING_DARK = 'cdk-defence-in-depth:going-dark';
+
   private constructor() {}
 }

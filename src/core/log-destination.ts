@@ -36,6 +36,14 @@ export interface LogDeliveryOptions {
    */
   readonly bufferingSize?: Size;
 
+  /**
+   * Records flow all the time (access logs, heartbeat results): the log
+   * delivery heartbeat alarms when they drop below their usual band. Set
+   * `false` for a path that carries occasional events (alarm notifications).
+   * @default true
+   */
+  readonly steady?: boolean;
+
 }
 
 /** Options for subscribing a log group to a delivery path. */
@@ -56,6 +64,8 @@ export interface ILogDeliveryPath extends IConstruct {
   readonly layerName: string;
   /** The object key prefix the path writes under, e.g. `edge/waf/`. */
   readonly prefix: string;
+  /** Whether records flow all the time (see `LogDeliveryOptions.steady`). */
+  readonly steady: boolean;
   /** ARN of the delivery stream. */
   readonly deliveryStreamArn: string;
   /** Name of the delivery stream. */

@@ -11,6 +11,7 @@ import { GoingDarkAlarms } from './going-dark-alarms';
 import { DefenceDashboard } from '../dashboard/defence-dashboard';
 import { DefenceLayer } from '../core/defence-layer';
 import { IHeartbeat } from '../core/heartbeat';
+import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
 
 /** A Slack channel that receives the watch layer's alarms through AWS Chatbot. */
@@ -50,6 +51,14 @@ export interface DefenceWatchProps {
 
   /** Name of the dashboard. @default - generated */
   readonly dashboardName?: string;
+
+  /**
+   * Where every alarm notification is archived: the topic delivers each one,
+   * through the watch layer's own path, under `watch/notifications/`. Who went
+   * dark, and when, can then never be erased.
+   * @default - notifications are not archived (DefenceInDepth-RemoteLoggingPerLayer fails for the watch layer)
+   */
+  readonly logDestination?: ILogDestination;
 }
 
 /**
@@ -75,6 +84,8 @@ export class DefenceWatch extends DefenceLayer {
   public readonly overallAlarm: cloudwatch.CompositeAlarm;
   /** The defence dashboard: a row per layer and the isolation summary. */
   public readonly dashboard: DefenceDashboard;
+  /** The watch layer's own path into the archive (alarm notifications), when `logDestination` is given. */
+  public readonly deliveryPath?: ILogDeliveryPath;
   private readonly heartbeats: IHeartbeat[] = [];
   private readonly layerAlarms = new Map<string, { composite: cloudwatch.CompositeAlarm; members: cloudwatch.IAlarm[] }>();
   private readonly settings: { bandWidth: number; datapoints: number; periods: number };
@@ -122,6 +133,27 @@ export class DefenceWatch extends DefenceLayer {
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
     for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    if (props.logDestination) {
+      const path = props.logDestination.addDeliveryPath(this, 'NotificationDelivery', { pathName: 'notifications', steady: false });
+      this.deliveryPath = path;
+      // SNS puts each notification into the layer's own stream with a role that may do nothing else.
+      const role = new iam.Role(this, 'NotificationDeliveryRole', {
+        assumedBy: new iam.ServicePrincipal('sns.amazonaws.com', { conditions: { ArnEquals: { 'aws:SourceArn': this.topic.topicArn } } }),
+        description: 'Watch layer: lets the alarm topic put notifications into the layer\'s own delivery stream',
+      });
+      const policy = new iam.ManagedPolicy(this, 'NotificationDeliveryPolicy', {
+        description: 'The alarm topic may put records into the watch layer\'s delivery stream only',
+        roles: [role],
+        statements: [new iam.PolicyStatement({ actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'], resources: [path.deliveryStreamArn] })],
+      });
+      const subscription = new sns.Subscription(this, 'NotificationArchive', {
+        topic: this.topic,
+        protocol: sns.SubscriptionProtocol.FIREHOSE,
+        endpoint: path.deliveryStreamArn,
+        subscriptionRoleArn: role.roleArn,
+      });
+      subscription.node.addDependency(policy);
+    }
     if (props.slack) {
       new chatbot.SlackChannelConfiguration(this, 'Slack', {
         slackChannelConfigurationName: `${Stack.of(this).stackName}-defence-watch`.slice(0, 128),

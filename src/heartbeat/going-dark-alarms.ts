@@ -1,6 +1,8 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { IHeartbeat } from '../core/heartbeat';
+import { IsolationMetadata } from '../core/isolation-metadata';
+import { markSubtree } from '../core/metadata-aspect';
 
 export interface GoingDarkAlarmsProps {
   /** The control's heartbeat. */
@@ -78,6 +80,11 @@ export class GoingDarkAlarms extends Construct {
       });
       return { label, belowBand, belowFloor };
     });
+    // The policy pack finds going-dark alarms by this (DefenceInDepth-GoingDarkAlarmPerControl).
+    const mark = (alarm: Construct, signal: string) => markSubtree(alarm, IsolationMetadata.GOING_DARK, () => ({ control: hb.control, signal }));
+    mark(this.heartbeatAlarm, 'heartbeat');
+    mark(this.silentPeersAlarm, 'peers');
+    this.chatterAlarms.forEach(c => { mark(c.belowBand, 'chatter'); mark(c.belowFloor, 'chatter'); });
   }
 
   /** Every alarm, for the layer's composite. */

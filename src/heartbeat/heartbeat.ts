@@ -12,6 +12,8 @@ import { HeartbeatCheck } from './heartbeat-check';
 import { CheckConfig, HEARTBEAT_METRICS, HEARTBEAT_NAMESPACE, HeartbeatConfig, PeerConfig } from './heartbeat-config';
 import { HeartbeatFunction } from './heartbeat-function';
 import { DefenceLayer } from '../core/defence-layer';
+import { IsolationMetadata } from '../core/isolation-metadata';
+import { markSubtree } from '../core/metadata-aspect';
 import { ChatterSignal, IHeartbeat, TrafficMetric } from '../core/heartbeat';
 import { ILogDeliveryPath } from '../core/log-destination';
 import { allowCloudWatchLogsToUse } from '../core/log-group-key';
@@ -192,6 +194,8 @@ export class Heartbeat extends Construct implements IHeartbeat {
     this.chatter = [...props.chatter ?? []];
     this.traffic = [...props.traffic ?? []];
     for (const check of props.checks) this.addCheck(check);
+    // The policy pack finds heartbeats by this (DefenceInDepth-HeartbeatPerControl).
+    markSubtree(this, IsolationMetadata.ROLE, () => 'heartbeat');
   }
 
   /** Adds a check (its read-only statements join the heartbeat's policy). */

@@ -1,12 +1,15 @@
 import { App, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { ArchiveRetentionMode, LogArchive } from '../../src/archive';
+import { ArchiveRetentionMode, LogArchive, LogDeliveryHeartbeat } from '../../src/archive';
 import { DefenceInDepthChecks } from '../../src/checks';
 import { DefenceLayer } from '../../src/core';
+import { EdgeFilter } from '../../src/edge';
+import { DefenceWatch, Heartbeat, HeartbeatCheck } from '../../src/heartbeat';
 import { reportingApp } from '../helpers/isolation';
 
 // Each rule of the pack: a compliant and a non-compliant app. Rules run on the
@@ -148,6 +151,64 @@ describe('DefenceInDepth-WafNotCountOnly', () => {
       expect.stringMatching(/cannot block anything: its default action allows and every rule only counts/),
       expect.stringMatching(/has rule group 'AWSManagedRulesCommonRuleSet' overridden to Count/),
     ]);
+  });
+});
+
+describe('DefenceInDepth-HeartbeatPerControl and DefenceInDepth-GoingDarkAlarmPerControl', () => {
+  /** An edge (web ACL) and the archive, with or without the heartbeats and the watch. */
+  function controls(s: Stack, wired: { heartbeats: boolean; watched: boolean }) {
+    const archive = new LogArchive(s, 'Archive');
+    const edge = new EdgeFilter(s, 'Edge', { logDestination: archive });
+    if (!wired.heartbeats) return { archive, edge };
+    const edgeHeartbeat = edge.addHeartbeat({ endpoint: 'https://app.example.com' });
+    const watch = wired.watched ? new DefenceWatch(s, 'Watch', { logDestination: archive }) : undefined;
+    const delivery = new LogDeliveryHeartbeat(s, 'LogDelivery', { destination: archive });
+    watch?.watch(edgeHeartbeat);
+    watch?.watch(delivery.heartbeat);
+    return { archive, edge, edgeHeartbeat, watch, delivery };
+  }
+  const messages = (byRule: (r: string) => any[], rule: string) => byRule(rule).map(v => v.description.replace(/^.*?: /, '')).sort();
+
+  test('compliant: every control (edge, archive) has a scheduled heartbeat with a canary, and breaching alarms in the watch layer', () => {
+    const { byRule } = check(s => controls(s, { heartbeats: true, watched: true }));
+    expect(byRule('HeartbeatPerControl')).toEqual([]);
+    expect(byRule('GoingDarkAlarmPerControl')).toEqual([]);
+  });
+
+  test('non-compliant: no heartbeat and no alarm for either control', () => {
+    const { byRule } = check(s => controls(s, { heartbeats: false, watched: false }));
+    expect(byRule('HeartbeatPerControl').map(v => v.description)).toEqual([
+      expect.stringMatching(/The log delivery layer 'archive' has no heartbeat: nothing proves it still works/),
+      expect.stringMatching(/The edge layer 'edge' has no heartbeat/),
+    ]);
+    expect(byRule('GoingDarkAlarmPerControl')).toHaveLength(4);
+  });
+
+  test('non-compliant: an alarm that ignores missing data, an alarm in the layer it watches, a host heartbeat without a canary', () => {
+    const { byRule } = check(s => {
+      const { edgeHeartbeat, watch } = controls(s, { heartbeats: true, watched: true });
+      const alarms = watch!.node.children.filter(c => c.node.id.startsWith('GoingDark1-edge'))[0] as any;
+      (alarms.heartbeatAlarm.node.defaultChild as any).treatMissingData = 'notBreaching';
+      // The edge's own copy of a chatter alarm: in the layer it watches.
+      const own = new cloudwatch.Alarm(edgeHeartbeat!, 'OwnAlarm', {
+        metric: edgeHeartbeat!.chatter[0].metric, threshold: 1, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      (own.node.defaultChild as any).addMetadata('cdk-defence-in-depth:going-dark', { control: 'edge', signal: 'chatter' });
+      // A host layer whose heartbeat sends no canary.
+      const layer = new DefenceLayer(s, 'HostLayer', { layerName: 'host' });
+      const marker = new logs.LogGroup(layer, 'Marker');
+      (marker.node.defaultChild as any).addMetadata('cdk-defence-in-depth:host-filter', { ruleEngine: 'On', layer: 'host' });
+      new Heartbeat(layer, 'Heartbeat', { checks: [HeartbeatCheck.logsArriving(marker)] });
+    });
+    expect(messages(byRule, 'HeartbeatPerControl')).toEqual([expect.stringMatching(/sends no canary that 'host' itself must block/)]);
+    const darkFindings = byRule('GoingDarkAlarmPerControl').map(v => v.description);
+    expect(darkFindings).toEqual(expect.arrayContaining([
+      expect.stringMatching(/treats missing data as 'notBreaching': a silent edge layer would look fine/),
+      expect.stringMatching(/belongs to the 'edge' layer it watches: whoever silences the layer can silence its alarm/),
+      expect.stringMatching(/The host layer 'host' has no going-dark alarm on its heartbeat/),
+      expect.stringMatching(/The host layer 'host' has no going-dark alarm on its chatter/),
+    ]));
+    expect(darkFindings).toHaveLength(4);
   });
 });
 

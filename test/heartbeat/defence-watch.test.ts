@@ -107,9 +107,11 @@ describe('the four heartbeats, each in the layer it proves', () => {
 
   test('log delivery: one freshness check per delivery path of the archive (its own included)', () => {
     const config = heartbeatConfig(template, stack, 'Workload/LogDelivery/Heartbeat/');
-    expect(w.archive.deliveryPaths.map(p => p.prefix)).toEqual(['edge/waf/', 'host/logs/', 'monitor/flow-logs/', 'monitor/sensors/', 'archive/heartbeat/']);
-    expect(config.match(/\\"kind\\":\\"delivery-stream\\"/g)).toHaveLength(5);
-    expect(w.delivery.heartbeat.chatter.map(c => c.label)).toEqual(w.archive.deliveryPaths.map(p => `records into ${p.prefix}`));
+    expect(w.archive.deliveryPaths.map(p => p.prefix))
+      .toEqual(['edge/waf/', 'host/logs/', 'monitor/flow-logs/', 'monitor/sensors/', 'watch/notifications/', 'archive/heartbeat/']);
+    expect(config.match(/\\"kind\\":\\"delivery-stream\\"/g)).toHaveLength(6);
+    // The notifications path is occasional: freshness only, no chatter alarm.
+    expect(w.delivery.heartbeat.chatter.map(c => c.label)).toEqual(w.archive.deliveryPaths.filter(p => p.prefix !== 'watch/notifications/').map(p => `records into ${p.prefix}`));
   });
 });
 
@@ -152,7 +154,7 @@ describe('the watch layer', () => {
     }
     const floors = Object.values(alarms).filter((a: any) => a.Properties.ComparisonOperator === 'LessThanThreshold' && a.Properties.MetricName !== 'Healthy');
     expect(floors.map((a: any) => `${a.Properties.Namespace} ${a.Properties.MetricName} ${a.Properties.Threshold}`).sort()).toEqual([
-      'AWS/Firehose IncomingRecords 1', 'AWS/Firehose IncomingRecords 1', 'AWS/Firehose IncomingRecords 1', 'AWS/Firehose IncomingRecords 1', 'AWS/Firehose IncomingRecords 1',
+      ...Array(5).fill('AWS/Firehose IncomingRecords 1'),
       'AWS/Logs IncomingLogEvents 1', 'AWS/Logs IncomingLogEvents 1', 'AWS/Logs IncomingLogEvents 1',
       'AWS/WAFV2 AllowedRequests 1', 'AWS/WAFV2 BlockedRequests 1',
     ]);
@@ -191,6 +193,11 @@ describe('the watch layer', () => {
       expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
     ]));
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'security@example.com' });
+    // Every notification is archived through the watch layer's own path, by a role that may only put into it.
+    const streamRef = { 'Fn::GetAtt': [w.stack.getLogicalId(w.watch.deliveryPath!.node.findChild('Stream') as CfnResource), 'Arn'] };
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'firehose', Endpoint: streamRef, SubscriptionRoleArn: Match.anyValue() });
+    const role = only(under(template, stack, 'AWS::IAM::ManagedPolicy', 'Workload/Watch/NotificationDeliveryPolicy'));
+    expect(role.Properties.PolicyDocument.Statement).toEqual([expect.objectContaining({ Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: streamRef })]);
   });
 
   test('the dashboard: the isolation summary and overall alarm, then a row per layer (alarms, heartbeat checks, traffic, chatter with its band)', () => {

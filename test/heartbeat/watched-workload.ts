@@ -33,8 +33,9 @@ export function watchedWorkload(watchProps: DefenceWatchProps = { emails: ['secu
   const edgeHeartbeat = edge.addHeartbeat({ endpoint: ENDPOINT });
   const hostHeartbeat = host.addHeartbeat({ ec2Hosts: hosts });
   const monitorHeartbeat = monitor.addHeartbeat({ canaryEndpoint: ENDPOINT });
+  const watch = new DefenceWatch(stack, 'Watch', { logDestination: archive, ...watchProps });
+  // Last: it watches every delivery path created before it (the watch layer's included).
   const delivery = new LogDeliveryHeartbeat(stack, 'LogDelivery', { destination: archive });
-  const watch = new DefenceWatch(stack, 'Watch', watchProps);
   for (const hb of [edgeHeartbeat, hostHeartbeat, monitorHeartbeat, delivery.heartbeat]) watch.watch(hb);
   return { app, stack, vpc, archive, edge, host, hosts, alb, monitor, delivery, watch, edgeHeartbeat, hostHeartbeat, monitorHeartbeat };
 }

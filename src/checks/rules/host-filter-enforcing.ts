@@ -1,3 +1,4 @@
+import { strings } from './control-layers';
 import { DefenceRule, describe, layersOwning, RuleContext, RuleFinding } from './rule';
 import { IsolationMetadata } from '../../core/isolation-metadata';
 import { ResourceNode } from '../model/reference-finder';
@@ -36,12 +37,4 @@ export class HostFilterEnforcing implements DefenceRule {
 function hostFilterOf(node: ResourceNode): { ruleEngine?: string; layer?: string } | undefined {
   const m = node.metadata[IsolationMetadata.HOST_FILTER];
   return m && typeof m === 'object' ? m : undefined;
-}
-
-/** Every string literal in a value (user data is a Fn::Base64 of a Fn::Join of strings). */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) value.forEach(v => strings(v, out));
-  else if (value && typeof value === 'object') Object.values(value).forEach(v => strings(v, out));
-  return out;
 }

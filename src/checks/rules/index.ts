@@ -1,3 +1,5 @@
+import { GoingDarkAlarmPerControl } from './going-dark-alarm-per-control';
+import { HeartbeatPerControl } from './heartbeat-per-control';
 import { HostFilterEnforcing } from './host-filter-enforcing';
 import { ImmutableArchive } from './immutable-archive';
 import { NoAdminIngressFromInternet } from './no-admin-ingress-from-internet';
@@ -14,4 +16,6 @@ export const ALL_RULES: DefenceRule[] = [
   new NoAdminIngressFromInternet(),
   new WafNotCountOnly(),
   new HostFilterEnforcing(),
+  new HeartbeatPerControl(),
+  new GoingDarkAlarmPerControl(),
 ];

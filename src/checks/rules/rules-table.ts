@@ -3,8 +3,6 @@ import { ALL_RULES } from './index';
 
 /** Rules that arrive with their layer's issue: listed so RULES.md shows the whole pack's plan. */
 const PLANNED = [
-  ['HeartbeatPerControl', 'Every control layer has a scheduled heartbeat that sends a canary attack and expects that control alone to block it.', 'heartbeats (src/heartbeat)'],
-  ['GoingDarkAlarmPerControl', 'Every control layer has a going-dark alarm on its log chatter that treats missing data as breaching.', 'heartbeats (src/heartbeat)'],
   ['EveryWebHostMirrored', 'Every web host that supports VPC Traffic Mirroring has a mirror session to the sensor fleet.', 'monitor layer (src/monitor)'],
 ];
 
