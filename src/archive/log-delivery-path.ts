@@ -8,9 +8,9 @@ import { Construct } from 'constructs';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, LogDeliveryOptions, LogSubscriptionOptions } from '../core/log-destination';
+import { allowCloudWatchLogsToUse } from '../core/log-group-key';
 import { markSubtree } from '../core/metadata-aspect';
 import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
-import { allowCloudWatchLogsToUse } from '../core/log-group-key';
 import { PropValidator } from '../core/validation-error';
 
 /** Where a delivery path writes: the archive bucket as the layer sees it. */

@@ -31,11 +31,13 @@ export interface EdgeHeartbeatContext {
 /** The edge layer's heartbeat: canary through the public endpoint, benign request, web ACL state, WAF log delivery. */
 export function createEdgeHeartbeat(edge: Construct, options: EdgeHeartbeatOptions, ctx: EdgeHeartbeatContext): Heartbeat {
   const v = new PropValidator(edge);
-  if (!Token.isUnresolved(options.endpoint)) {
+  v.check(typeof options.endpoint === 'string', 'endpoint', options.endpoint, 'the public endpoint: https://app.example.com');
+  if (typeof options.endpoint === 'string' && !Token.isUnresolved(options.endpoint)) {
     v.matches('endpoint', options.endpoint, /^https?:\/\/[^\s/]+$/, 'the public endpoint as scheme and host, without a path: https://app.example.com');
   }
   v.check(options.chatterFloor === undefined || options.chatterFloor >= 0, 'chatterFloor', options.chatterFloor, '0 or more requests per 5 minutes');
   v.throwIfInvalid();
+
   const floor = options.chatterFloor ?? 1;
   const checks = [
     HeartbeatCheck.canaryBlocked({ url: `${options.endpoint}${options.canaryPath ?? EDGE_CANARY_PATH}`, headers: options.headers }),

@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { CheckConfig } from './heartbeat-config';
 import { WebHostTargets } from './heartbeat-check';
+import { CheckConfig } from './heartbeat-config';
 
 /** What a check needs once bound to its heartbeat. */
 export interface BoundCheck {

@@ -8,11 +8,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { GoingDarkAlarms } from './going-dark-alarms';
-import { DefenceDashboard } from '../dashboard/defence-dashboard';
 import { DefenceLayer } from '../core/defence-layer';
 import { IHeartbeat } from '../core/heartbeat';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
+import { DefenceDashboard } from '../dashboard/defence-dashboard';
 
 /** A Slack channel that receives the watch layer's alarms through AWS Chatbot. */
 export interface SlackChannel {

@@ -308,6 +308,7 @@ class ProbeHeartbeatCheck extends HeartbeatCheck {
     for (const header of Object.keys(o.headers ?? {})) v.matches('headers', header, /^[a-z0-9-]+$/, 'lowercase header names');
     v.throwIfInvalid();
 
+    const service = o.hosts?.fargateService;
     const config: ProbeCheck = {
       kind: 'probe',
       name,
@@ -316,7 +317,7 @@ class ProbeHeartbeatCheck extends HeartbeatCheck {
       url: o.url,
       targets: o.hosts ? {
         autoScalingGroupNames: (o.hosts.autoScalingGroups ?? []).map(g => g.autoScalingGroupName),
-        ecsService: o.hosts.fargateService ? { cluster: o.hosts.fargateService.cluster.clusterName, service: o.hosts.fargateService.serviceName } : undefined,
+        ecsService: service ? { cluster: service.cluster.clusterName, service: service.serviceName } : undefined,
         port: o.hosts.port,
         path,
         maxTargets: o.hosts.maxTargets ?? 10,
@@ -334,7 +335,6 @@ class ProbeHeartbeatCheck extends HeartbeatCheck {
         sid: 'FindWebHosts', actions: ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeInstances'], resources: ['*'],
       }));
     }
-    const service = o.hosts?.fargateService;
     if (service) {
       const stack = Stack.of(scope);
       statements.push(new iam.PolicyStatement({

@@ -116,7 +116,8 @@ export interface SensorCanaryCheck {
   readonly timeoutMs: number;
 }
 
-export type CheckConfig = ProbeCheck | LogsArrivingCheck | DeliveryStreamCheck | WebAclCheck | WebAclAssociationCheck | MirrorSessionsCheck | SensorsHealthyCheck | SensorCanaryCheck;
+export type CheckConfig = ProbeCheck | LogsArrivingCheck | DeliveryStreamCheck | WebAclCheck | WebAclAssociationCheck
+  | MirrorSessionsCheck | SensorsHealthyCheck | SensorCanaryCheck;
 
 export interface PeerConfig {
   readonly control: string;

@@ -12,11 +12,11 @@ import { HeartbeatCheck } from './heartbeat-check';
 import { CheckConfig, HEARTBEAT_METRICS, HEARTBEAT_NAMESPACE, HeartbeatConfig, PeerConfig } from './heartbeat-config';
 import { HeartbeatFunction } from './heartbeat-function';
 import { DefenceLayer } from '../core/defence-layer';
-import { IsolationMetadata } from '../core/isolation-metadata';
-import { markSubtree } from '../core/metadata-aspect';
 import { ChatterSignal, IHeartbeat, TrafficMetric } from '../core/heartbeat';
+import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath } from '../core/log-destination';
 import { allowCloudWatchLogsToUse } from '../core/log-group-key';
+import { markSubtree } from '../core/metadata-aspect';
 import { acknowledgeFunctionOutsideVpc, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
 

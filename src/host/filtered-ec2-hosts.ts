@@ -4,7 +4,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { IFilteredHosts } from './host-filter-options';
 import { hostUserData } from './ec2-user-data';
 import { DEBIAN_12_AMI_PARAMETER } from '../core/debian-12';
 import { PropValidator } from '../core/validation-error';
@@ -45,7 +44,7 @@ export interface HostFilterRuntime {
  * the app port, and ships the logs with the CloudWatch agent to the host layer's
  * log group. No SSH: administration through SSM Session Manager only.
  */
-export class FilteredEc2Hosts extends Construct implements IFilteredHosts {
+export class FilteredEc2Hosts extends Construct {
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   public readonly securityGroup: ec2.SecurityGroup;
   public readonly role: iam.Role;

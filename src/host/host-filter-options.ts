@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
-import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { FilteredEc2Hosts } from './filtered-ec2-hosts';
 
 /** Sensible defaults for a kind of application (allowed methods, content types, exclusions). */
 export enum HostFilterProfile {
@@ -131,7 +131,7 @@ export interface HostHeartbeatOptions {
    * probed on the filter's port, inside the VPC, bypassing the edge.
    * @default - none
    */
-  readonly ec2Hosts?: IFilteredHosts;
+  readonly ec2Hosts?: FilteredEc2Hosts;
   /**
    * A Fargate service whose tasks run the filter as a sidecar (`addSidecar`):
    * every running task is probed on the filter's port. Give `vpc` too.
@@ -158,13 +158,4 @@ export interface HostHeartbeatOptions {
    * @default 1
    */
   readonly chatterFloor?: number;
-}
-
-/** EC2 web hosts running the filter, as the host heartbeat sees them. */
-export interface IFilteredHosts {
-  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly vpc: ec2.IVpc;
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly port: number;
 }

@@ -11,10 +11,11 @@ import {
   paginateDescribeNetworkInterfaces, paginateDescribeTrafficMirrorSessions, TrafficMirrorSession,
 } from '@aws-sdk/client-ec2';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { emitMetrics } from '../core/embedded-metrics';
 import { METRIC_NAMESPACE, MirrorSessionsConfig, SESSION_TAG_INSTANCE, SESSION_TAG_TARGET } from './mirror-sessions-config';
+import { emitMetrics } from '../core/embedded-metrics';
 
-export { MirrorSessionsConfig, SESSION_TAG_INSTANCE, SESSION_TAG_TARGET } from './mirror-sessions-config';
+export type { MirrorSessionsConfig } from './mirror-sessions-config';
+export { SESSION_TAG_INSTANCE, SESSION_TAG_TARGET } from './mirror-sessions-config';
 
 /** How the calls are retried on throttling and transient errors (tests shorten the delay). */
 export const retryPolicy = { attempts: 6, baseDelayMs: 250 };

@@ -7,8 +7,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { MirrorSessionsFunction } from './mirror-sessions-function';
 import { METRIC_NAMESPACE, MirrorSessionsConfig, SESSION_TAG_TARGET } from './mirror-sessions-config';
+import { MirrorSessionsFunction } from './mirror-sessions-function';
 import { acknowledgeFunctionOutsideVpc, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 
 export interface MirrorSessionsProps {

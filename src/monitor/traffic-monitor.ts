@@ -8,9 +8,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { ExfiltrationAlarms } from './exfiltration-alarms';
-import { createMonitorHeartbeat } from './monitor-heartbeat';
 import { MirrorSessions } from './mirror-sessions';
 import { MirrorTarget } from './mirror-target';
+import { createMonitorHeartbeat } from './monitor-heartbeat';
 import {
   resolveExfiltrationOptions, resolveFilterRules, resolveReconcilePeriod, resolveSensorOptions, unmirrorableReason,
 } from './render/resolve-monitor-options';

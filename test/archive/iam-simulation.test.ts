@@ -10,7 +10,7 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { ARCHIVE_BUCKET_NAME, ARCHIVE_ENV, WORKLOAD_ENV, WORKLOAD_LOAD_BALANCER_ARN } from '../../examples/log-archive/config';
+import { ALARM_EMAIL, ARCHIVE_BUCKET_NAME, ARCHIVE_ENV, WORKLOAD_ENDPOINT, WORKLOAD_ENV, WORKLOAD_LOAD_BALANCER_ARN } from '../../examples/log-archive/config';
 import { ArchiveStack, WorkloadStack } from '../../examples/log-archive/stacks';
 import { LogArchive, LogDeliveryPath } from '../../src';
 import {
@@ -191,7 +191,7 @@ function simulationInputs(archiveStack: ArchiveStack, workload: WorkloadStack) {
 function sameAccountApp() {
   const app = new App();
   const archiveStack = new ArchiveStack(app, 'LogArchiveAccount', { env: ARCHIVE_ENV });
-  const workload = new WorkloadStack(app, 'WorkloadAccount', { env: ARCHIVE_ENV, archive: () => archiveStack.archive, loadBalancerArn: WORKLOAD_LOAD_BALANCER_ARN });
+  const workload = new WorkloadStack(app, 'WorkloadAccount', { env: ARCHIVE_ENV, archive: () => archiveStack.archive, loadBalancerArn: WORKLOAD_LOAD_BALANCER_ARN, endpoint: WORKLOAD_ENDPOINT, alarmEmail: ALARM_EMAIL });
   return simulationInputs(archiveStack, workload);
 }
 
@@ -205,6 +205,8 @@ function crossAccountApp() {
   const workload = new WorkloadStack(app, 'WorkloadAccount', {
     env: WORKLOAD_ENV,
     loadBalancerArn: WORKLOAD_LOAD_BALANCER_ARN,
+    endpoint: WORKLOAD_ENDPOINT,
+    alarmEmail: ALARM_EMAIL,
     archive: scope => LogArchive.fromArchiveAttributes(scope, 'LogArchive', {
       bucketName: ARCHIVE_BUCKET_NAME,
       account: ARCHIVE_ENV.account,
@@ -308,8 +310,10 @@ describe('IAM simulation of the log archive, archive and workload in one account
   });
 
   test('(c) no IAM role of the app can delete, unlock or re-lifecycle anything', async () => {
-    // Per layer a delivery role and a subscription role, plus the edge's decoy quarantine role; the archive stack has none.
-    expect(example.roles).toHaveLength(5);
+    // A delivery role and a subscription role per path (edge, host, watch, the log delivery heartbeat's), the edge's
+    // decoy quarantine role, the edge's and the log delivery's heartbeat roles, and the watch topic's notification role;
+    // the archive stack has none.
+    expect(example.roles).toHaveLength(4 * 2 + 1 + 2 + 1);
     await expectDecisions(Object.assign({}, ...example.roles.map(role =>
       weakeningCases(role.arn, role, buckets, 'ExplicitlyDenied'))));
   });
@@ -342,7 +346,7 @@ describe('IAM simulation of the log archive, cross-account as in examples/log-ar
   });
 
   test('(c) no IAM role of either account can delete, unlock or re-lifecycle anything', async () => {
-    expect(example.roles.map(r => r.account)).toEqual(Array(5).fill(WORKLOAD_ENV.account));
+    expect(example.roles.map(r => r.account)).toEqual(Array(4 * 2 + 1 + 2 + 1).fill(WORKLOAD_ENV.account));
     await expectDecisions(Object.assign({}, ...example.roles.map(role =>
       weakeningCases(role.arn, role, buckets, 'ExplicitlyDenied'))));
   });

@@ -32,7 +32,7 @@ describe('clean apps', () => {
     const r = analyse(app => buildLogArchiveExample(app));
     expectClean(r);
     const deliveries = r.analysis.isolation.deliveries.map(d => `${d.layer} → ${d.to.path}`);
-    expect(new Set(deliveries)).toEqual(new Set(['edge → LogArchiveAccount/LogArchive/Archive/Bucket/Resource', 'host → LogArchiveAccount/LogArchive/Archive/Bucket/Resource']));
+    expect(new Set(deliveries)).toEqual(new Set(['edge', 'host', 'watch'].map(l => `${l} → LogArchiveAccount/LogArchive/Archive/Bucket/Resource`)));
   });
 
   test('2. the same-account variant: delivery paths reach the archive bucket and key by reference', () => {

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { builtinModules } from 'module';
 import * as path from 'path';
 import * as ts from 'typescript';
 
@@ -54,6 +55,6 @@ test('the dependencies loaded are the package\'s own dependencies', () => {
   const external = [...loadedModules(path.join(SRC, 'index.ts')).keys()]
     .filter(k => !k.startsWith('/'))
     .map(k => (k.startsWith('@') ? k.split('/').slice(0, 2).join('/') : k.split('/')[0]))
-    .filter(name => !name.startsWith('node:') && !require('module').builtinModules.includes(name));
+    .filter(name => !name.startsWith('node:') && !builtinModules.includes(name));
   expect([...new Set(external)].filter(name => !allowed.has(name))).toEqual([]);
 });

@@ -1,6 +1,10 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
+import { ENDPOINT, ENV, watchedWorkload } from './watched-workload';
 import { LogArchive, LogDeliveryHeartbeat } from '../../src/archive';
 import { analyseApp } from '../../src/checks/defence-analysis';
 import { DefenceLayer } from '../../src/core';
@@ -8,7 +12,6 @@ import { EdgeFilter } from '../../src/edge';
 import { DefenceWatch, Heartbeat, HeartbeatCheck } from '../../src/heartbeat';
 import { HostFilter } from '../../src/host';
 import { reportingApp } from '../helpers/isolation';
-import { ENDPOINT, ENV, watchedWorkload } from './watched-workload';
 
 /** Logical ids of the CloudFormation resources under a construct path (tests write no path metadata). */
 function idsUnder(stack: Stack, pathPrefix: string): Set<string> {
@@ -84,7 +87,9 @@ describe('the four heartbeats, each in the layer it proves', () => {
     const heartbeatSg = stack.getLogicalId(w.hostHeartbeat.securityGroup!.node.defaultChild as CfnResource);
     expect(fn.Properties.VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [heartbeatSg, 'GroupId'] }]);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      IpProtocol: 'tcp', FromPort: w.host.listenPort, ToPort: w.host.listenPort,
+      IpProtocol: 'tcp',
+      FromPort: w.host.listenPort,
+      ToPort: w.host.listenPort,
       SourceSecurityGroupId: { 'Fn::GetAtt': [heartbeatSg, 'GroupId'] },
       GroupId: { 'Fn::GetAtt': [stack.getLogicalId(w.hosts.securityGroup.node.defaultChild as CfnResource), 'GroupId'] },
     });
@@ -137,8 +142,13 @@ describe('the watch layer', () => {
     expect(heartbeatAlarms).toHaveLength(4);
     for (const a of heartbeatAlarms) {
       expect(a.Properties).toMatchObject({
-        Namespace: 'DefenceInDepth/Heartbeat', Statistic: 'Minimum', Period: 60, Threshold: 1,
-        ComparisonOperator: 'LessThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2,
+        Namespace: 'DefenceInDepth/Heartbeat',
+        Statistic: 'Minimum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
       });
     }
     expect(heartbeatAlarms.map((a: any) => a.Properties.Dimensions.find((d: any) => d.Name === 'Control').Value).sort()).toEqual(['archive', 'edge', 'host', 'monitor']);
@@ -184,7 +194,8 @@ describe('the watch layer', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     const key = template.toJSON().Resources[keyId];
     expect(key.Properties.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
-      Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       Condition: { StringEquals: { 'aws:SourceAccount': ENV.account } },
     }));
     const policy = only(under(template, stack, 'AWS::SNS::TopicPolicy', 'Workload/Watch/'));
@@ -253,7 +264,8 @@ describe('options and invalid input', () => {
     const w = watchedWorkload({ slack: { workspaceId: 'T0123ABCD', channelId: 'C0123456789' } });
     const template = Template.fromStack(w.stack);
     template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
-      SlackWorkspaceId: 'T0123ABCD', SlackChannelId: 'C0123456789',
+      SlackWorkspaceId: 'T0123ABCD',
+      SlackChannelId: 'C0123456789',
       SnsTopicArns: [{ Ref: w.stack.getLogicalId(w.watch.topic.node.defaultChild as CfnResource) }],
       GuardrailPolicies: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSDenyAll']] }],
     });
@@ -317,7 +329,7 @@ describe('options and invalid input', () => {
   });
 
   test('the isolation summary says so in enforce mode', () => {
-    const w = watchedWorkload(undefined, new App({ outdir: require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'did-')) }));
+    const w = watchedWorkload(undefined, new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'did-')) }));
     const body = JSON.stringify(w.stack.resolve(only(under(Template.fromStack(w.stack), w.stack, 'AWS::CloudWatch::Dashboard', 'Workload/Watch/')).Properties.DashboardBody));
     expect(body).toContain('**enforce** mode');
     expect(body).toContain('**no short circuit**');

@@ -14,8 +14,8 @@ import { GetWebACLCommand, GetWebACLForResourceCommand, WAFV2Client } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { CheckConfig, HeartbeatConfig, PeerConfig, ProbeCheck } from '../../src/heartbeat/heartbeat-config';
 import { handler, HeartbeatResult } from '../../src/heartbeat/heartbeat.lambda';
-import { LocalHostFilter, missingRuntime } from '../../src/host/runtime/local-host-filter';
 import { HOST_CANARY_PATH } from '../../src/host/host-heartbeat';
+import { LocalHostFilter, missingRuntime } from '../../src/host/runtime/local-host-filter';
 import { freePort, startUpstream } from '../helpers/loopback';
 
 // The heartbeat handler against real HTTP servers on 127.0.0.1 (a stand-in edge, the
@@ -307,8 +307,13 @@ describe('AWS checks (mocked SDK)', () => {
   });
 
   const webAclCheck: CheckConfig = {
-    kind: 'web-acl', name: 'web-acl', webAclName: 'edge', webAclId: 'id-1', webAclArn: 'arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/edge/id-1',
-    scope: 'REGIONAL', defaultAction: 'allow',
+    kind: 'web-acl',
+    name: 'web-acl',
+    webAclName: 'edge',
+    webAclId: 'id-1',
+    webAclArn: 'arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/edge/id-1',
+    scope: 'REGIONAL',
+    defaultAction: 'allow',
     rules: [{ name: 'DenyList', action: 'block' }, { name: 'AWS-AWSManagedRulesSQLiRuleSet', action: 'none' }],
   };
   const acl = (rules: any[], defaultAction: any = { Allow: {} }) => ({ WebACL: { Name: 'edge', Id: 'id-1', ARN: 'x', DefaultAction: defaultAction, VisibilityConfig: {} as any, Rules: rules } });
@@ -351,9 +356,11 @@ describe('AWS checks (mocked SDK)', () => {
 
   test('mirror sessions: every interface mirrored passes; an interface without a session fails (EFA interfaces ignored)', async () => {
     autoscaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ Instances: [{ InstanceId: 'i-1', LifecycleState: 'InService' }] } as any] });
-    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [
-      { NetworkInterfaceId: 'eni-1', InterfaceType: 'interface' }, { NetworkInterfaceId: 'eni-2', InterfaceType: 'interface' }, { NetworkInterfaceId: 'eni-3', InterfaceType: 'efa' },
-    ] });
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({
+      NetworkInterfaces: [
+        { NetworkInterfaceId: 'eni-1', InterfaceType: 'interface' }, { NetworkInterfaceId: 'eni-2', InterfaceType: 'interface' }, { NetworkInterfaceId: 'eni-3', InterfaceType: 'efa' },
+      ],
+    });
     ec2.on(DescribeTrafficMirrorSessionsCommand).resolves({ TrafficMirrorSessions: [{ NetworkInterfaceId: 'eni-1' }, { NetworkInterfaceId: 'eni-2' }] });
     const check: CheckConfig = { kind: 'mirror-sessions', name: 'mirrored', autoScalingGroupNames: ['web'], targetId: 'tmt-1' };
     expect((await run(config([check]))).checks[0]).toMatchObject({ passed: true, detail: '2 interface(s) of 1 web host(s), all mirrored to tmt-1' });
@@ -376,8 +383,13 @@ describe('AWS checks (mocked SDK)', () => {
     const seen: string[] = [];
     await server((req, res) => { seen.push(req.url ?? ''); res.writeHead(404); res.end(); }, async port => {
       const check: CheckConfig = {
-        kind: 'sensor-canary', name: 'canary', url: `http://127.0.0.1:${port}/.well-known/defence-in-depth/monitor-canary`,
-        logGroupName: 'sensor-logs', signatureId: 1990001, windowSeconds: 300, timeoutMs: 1000,
+        kind: 'sensor-canary',
+        name: 'canary',
+        url: `http://127.0.0.1:${port}/.well-known/defence-in-depth/monitor-canary`,
+        logGroupName: 'sensor-logs',
+        signatureId: 1990001,
+        windowSeconds: 300,
+        timeoutMs: 1000,
       };
       logs.on(FilterLogEventsCommand).resolves({ events: [{ message: '{"event_type":"alert"}' }] });
       expect((await run(config([check]))).checks[0].passed).toBe(true);

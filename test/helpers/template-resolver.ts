@@ -121,6 +121,7 @@ export class TemplateResolver {
       case 'AWS::Logs::LogGroup.Arn': return `arn:${PARTITION}:logs:${region}:${account}:log-group:${this.ref(logicalId)}:*`;
       case 'AWS::Lambda::Function.Arn': return `arn:${PARTITION}:lambda:${region}:${account}:function:${this.ref(logicalId)}`;
       case 'AWS::WAFv2::IPSet.Arn': return `arn:${PARTITION}:wafv2:${region}:${account}:regional/ipset/${logicalId}/${logicalId}`;
+      case 'AWS::WAFv2::WebACL.Arn': return `arn:${PARTITION}:wafv2:${region}:${account}:regional/webacl/${logicalId}/${logicalId}`;
     }
     throw new Error(`Unsupported Fn::GetAtt ${logicalId}.${attribute} (${type})`);
   }

@@ -21,7 +21,10 @@ export class GoingDarkAlarmPerControl implements DefenceRule {
     const alarms = ctx.model.resources.filter(n => n.type === 'AWS::CloudWatch::Alarm' && n.metadata[IsolationMetadata.GOING_DARK]);
     for (const [layer, kinds] of controlLayers(ctx)) {
       for (const signal of SIGNALS) {
-        const mine = alarms.filter(a => a.metadata[IsolationMetadata.GOING_DARK]?.control === layer && a.metadata[IsolationMetadata.GOING_DARK]?.signal === signal);
+        const mine = alarms.filter(a => {
+          const watched = a.metadata[IsolationMetadata.GOING_DARK];
+          return watched?.control === layer && watched?.signal === signal;
+        });
         for (const alarm of mine) {
           if (alarm.properties.TreatMissingData !== 'breaching') {
             findings.push({ resource: alarm, layers: [layer], message: `${describe(alarm)} treats missing data as '${alarm.properties.TreatMissingData ?? 'missing'}': a silent ${layer} layer would look fine.` });

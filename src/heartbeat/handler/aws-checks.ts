@@ -2,7 +2,8 @@
 // (the runtime provides them), so a heartbeat loads only the clients its checks need.
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type {
-  DeliveryStreamCheck, LogsArrivingCheck, MirrorSessionsCheck, ProbeTargets, SensorCanaryCheck, SensorsHealthyCheck, WebAclAssociationCheck, WebAclCheck,
+  DeliveryStreamCheck, LogsArrivingCheck, MirrorSessionsCheck, ProbeTargets,
+  SensorCanaryCheck, SensorsHealthyCheck, WebAclAssociationCheck, WebAclCheck,
 } from '../heartbeat-config';
 
 /** What a check found: passed or not, and a sentence saying why. */
@@ -17,7 +18,7 @@ const clients = new Map<string, unknown>();
 
 // Each SDK module is loaded on first use, by a literal require: esbuild leaves the runtime's
 // SDK out of the bundle, and a heartbeat loads only what its checks need.
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-require-imports, import/no-extraneous-dependencies -- the Lambda runtime provides the SDK */
 const logsSdk = (): typeof import('@aws-sdk/client-cloudwatch-logs') => require('@aws-sdk/client-cloudwatch-logs');
 const cloudwatchSdk = (): typeof import('@aws-sdk/client-cloudwatch') => require('@aws-sdk/client-cloudwatch');
 const firehoseSdk = (): typeof import('@aws-sdk/client-firehose') => require('@aws-sdk/client-firehose');
@@ -26,7 +27,7 @@ const ec2Sdk = (): typeof import('@aws-sdk/client-ec2') => require('@aws-sdk/cli
 const elbSdk = (): typeof import('@aws-sdk/client-elastic-load-balancing-v2') => require('@aws-sdk/client-elastic-load-balancing-v2');
 const autoscalingSdk = (): typeof import('@aws-sdk/client-auto-scaling') => require('@aws-sdk/client-auto-scaling');
 const ecsSdk = (): typeof import('@aws-sdk/client-ecs') => require('@aws-sdk/client-ecs');
-/* eslint-enable @typescript-eslint/no-require-imports */
+/* eslint-enable @typescript-eslint/no-require-imports, import/no-extraneous-dependencies */
 
 function logsClient(): CloudWatchLogsClient {
   const { CloudWatchLogsClient: Client } = logsSdk();
