@@ -3,7 +3,7 @@ import { ALL_RULES } from './index';
 
 /** Rules that arrive with their layer's issue: listed so RULES.md shows the whole pack's plan. */
 const PLANNED = [
-  ['EveryWebHostMirrored', 'Every web host that supports VPC Traffic Mirroring has a mirror session to the sensor fleet.', 'monitor layer (src/monitor)'],
+  ['EveryWebHostMirrored', 'Every web host that supports VPC Traffic Mirroring has a mirror session to the sensor fleet.', 'the composite DefendedWebService (src/service)'],
 ];
 
 /** RULES.md, generated from the rules themselves (`npx projen rules-doc`; a test keeps it in step). */
