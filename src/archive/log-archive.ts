@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { allowElbLogDelivery, enableAlbAccessLogs } from './alb-access-logs';
 import { ImmutableLogBucket } from './immutable-log-bucket';
-import { LogDeliveryPath } from './log-delivery-path';
+import { LogDeliveryPath, LogDeliveryTarget } from './log-delivery-path';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, ILogDestination, LogDeliveryOptions } from '../core/log-destination';
@@ -172,7 +172,9 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
   public readonly retentionDays: number;
   /** Object Lock mode. */
   public readonly retentionMode: ArchiveRetentionMode;
-  private readonly paths: ILogDeliveryPath[] = [];
+  private readonly paths = new DeliveryPaths(() => ({
+    bucketArn: this.bucket.bucketArn, bucketAccount: this.bucketAccount, encryptionKeyArn: this.encryptionKey.keyArn,
+  }));
 
   constructor(scope: Construct, id: string, props: LogArchiveProps = {}) {
     super(scope, id, { layerName: LogArchive.LAYER_NAME });
@@ -279,16 +281,11 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
   }
 
   public addDeliveryPath(scope: Construct, id: string, options: LogDeliveryOptions = {}): ILogDeliveryPath {
-    const path = new LogDeliveryPath(scope, id, {
-      ...options,
-      target: { bucketArn: this.bucket.bucketArn, bucketAccount: this.bucketAccount, encryptionKeyArn: this.encryptionKey.keyArn },
-    });
-    this.paths.push(path);
-    return path;
+    return this.paths.add(scope, id, options);
   }
 
   public get deliveryPaths(): ILogDeliveryPath[] {
-    return [...this.paths];
+    return this.paths.all;
   }
 
   public enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer): void {
@@ -343,7 +340,9 @@ class ImportedLogArchive extends Construct implements ILogArchive {
   public readonly bucketRegion: string;
   public readonly albAccessLogBucket?: s3.IBucket;
   private readonly encryptionKeyArn?: string;
-  private readonly paths: ILogDeliveryPath[] = [];
+  private readonly paths = new DeliveryPaths(() => ({
+    bucketArn: this.bucket.bucketArn, bucketAccount: this.bucketAccount, encryptionKeyArn: this.encryptionKeyArn,
+  }));
 
   constructor(scope: Construct, id: string, attrs: LogArchiveAttributes) {
     super(scope, id);
@@ -373,20 +372,32 @@ class ImportedLogArchive extends Construct implements ILogArchive {
   }
 
   public addDeliveryPath(scope: Construct, id: string, options: LogDeliveryOptions = {}): ILogDeliveryPath {
-    const path = new LogDeliveryPath(scope, id, {
-      ...options,
-      target: { bucketArn: this.bucket.bucketArn, bucketAccount: this.bucketAccount, encryptionKeyArn: this.encryptionKeyArn },
-    });
-    this.paths.push(path);
-    return path;
+    return this.paths.add(scope, id, options);
   }
 
   public get deliveryPaths(): ILogDeliveryPath[] {
-    return [...this.paths];
+    return this.paths.all;
   }
 
   public enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer): void {
     enableAlbAccessLogs(loadBalancer, this.albAccessLogBucket, this.bucketRegion);
+  }
+}
+
+/** The delivery paths created into one archive, in order (the log delivery heartbeat watches them all). */
+class DeliveryPaths {
+  private readonly paths: ILogDeliveryPath[] = [];
+
+  constructor(private readonly target: () => LogDeliveryTarget) {}
+
+  public add(scope: Construct, id: string, options: LogDeliveryOptions): ILogDeliveryPath {
+    const path = new LogDeliveryPath(scope, id, { ...options, target: this.target() });
+    this.paths.push(path);
+    return path;
+  }
+
+  public get all(): ILogDeliveryPath[] {
+    return [...this.paths];
   }
 }
 

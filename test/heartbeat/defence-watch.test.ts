@@ -11,25 +11,12 @@ import { DefenceLayer } from '../../src/core';
 import { EdgeFilter } from '../../src/edge';
 import { DefenceWatch, Heartbeat, HeartbeatCheck } from '../../src/heartbeat';
 import { HostFilter } from '../../src/host';
+import { idsUnder, only, resourcesUnder } from '../helpers/construct-resources';
 import { reportingApp } from '../helpers/isolation';
 
-/** Logical ids of the CloudFormation resources under a construct path (tests write no path metadata). */
-function idsUnder(stack: Stack, pathPrefix: string): Set<string> {
-  return new Set(stack.node.findAll().filter(c => CfnResource.isCfnResource(c) && c.node.path.startsWith(pathPrefix))
-    .map(c => stack.getLogicalId(c as CfnResource)));
-}
-function under(template: Template, stack: Stack, type: string, pathPrefix: string): Record<string, any> {
-  const ids = idsUnder(stack, pathPrefix);
-  return Object.fromEntries(Object.entries(template.findResources(type)).filter(([id]) => ids.has(id)));
-}
-const only = (r: Record<string, any>) => {
-  const values = Object.values(r);
-  if (values.length !== 1) throw new Error(`expected one resource, found ${Object.keys(r).join(', ') || 'none'}`);
-  return values[0];
-};
 /** The HEARTBEAT_CONFIG of a heartbeat function, with references left as `{"Ref":...}` text. */
 function heartbeatConfig(template: Template, stack: Stack, pathPrefix: string): string {
-  const fn = only(under(template, stack, 'AWS::Lambda::Function', pathPrefix));
+  const fn = only(resourcesUnder(template, stack, 'AWS::Lambda::Function', pathPrefix));
   return JSON.stringify(fn.Properties.Environment.Variables.HEARTBEAT_CONFIG);
 }
 
@@ -48,13 +35,13 @@ describe('the four heartbeats, each in the layer it proves', () => {
     expect(ids.size).toBeGreaterThanOrEqual(5);
     const resources = template.toJSON().Resources as Record<string, any>;
     for (const id of ids) expect([id, resources[id].Metadata['cdk-defence-in-depth:layer']]).toEqual([id, layer]);
-    const fn = only(under(template, stack, 'AWS::Lambda::Function', prefix));
+    const fn = only(resourcesUnder(template, stack, 'AWS::Lambda::Function', prefix));
     expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 55, ReservedConcurrentExecutions: 2 });
-    const rule = only(under(template, stack, 'AWS::Events::Rule', prefix));
+    const rule = only(resourcesUnder(template, stack, 'AWS::Events::Rule', prefix));
     expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
     expect(rule.Properties.Targets[0].RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
     // Its log group is encrypted with the layer's own key and retained.
-    const group = only(under(template, stack, 'AWS::Logs::LogGroup', `${prefix}Logs`));
+    const group = only(resourcesUnder(template, stack, 'AWS::Logs::LogGroup', `${prefix}Logs`));
     expect(group.Properties.KmsKeyId).toBeDefined();
     expect(group.DeletionPolicy).toBe('Retain');
   });
@@ -62,7 +49,7 @@ describe('the four heartbeats, each in the layer it proves', () => {
   test('every heartbeat policy only reads (besides writing its own logs)', () => {
     const read = /^[a-z0-9-]+:(Get|List|Describe|Filter)[A-Za-z]*$/;
     for (const prefix of ['Workload/Edge/Heartbeat/', 'Workload/Host/Heartbeat/', 'Workload/Monitor/Heartbeat/', 'Workload/LogDelivery/Heartbeat/']) {
-      const policy = only(under(template, stack, 'AWS::IAM::ManagedPolicy', prefix));
+      const policy = only(resourcesUnder(template, stack, 'AWS::IAM::ManagedPolicy', prefix));
       const actions = policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [].concat(s.Action));
       expect(actions.filter((a: string) => !read.test(a)).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       expect(policy.Properties.PolicyDocument.Statement.every((s: any) => s.Effect === 'Allow')).toBe(true);
@@ -78,11 +65,11 @@ describe('the four heartbeats, each in the layer it proves', () => {
     expect(config).toContain('\\"kind\\":\\"web-acl-association\\"');
     expect(config).toContain('\\"kind\\":\\"delivery-stream\\"');
     // No probe goes into the VPC: the edge's function runs outside it.
-    expect(only(under(template, stack, 'AWS::Lambda::Function', 'Workload/Edge/Heartbeat/')).Properties.VpcConfig).toBeUndefined();
+    expect(only(resourcesUnder(template, stack, 'AWS::Lambda::Function', 'Workload/Edge/Heartbeat/')).Properties.VpcConfig).toBeUndefined();
   });
 
   test('host: inside the VPC in the web subnets, probes every host of the group on the filter port, which admits only the heartbeat\'s group', () => {
-    const fn = only(under(template, stack, 'AWS::Lambda::Function', 'Workload/Host/Heartbeat/'));
+    const fn = only(resourcesUnder(template, stack, 'AWS::Lambda::Function', 'Workload/Host/Heartbeat/'));
     expect(fn.Properties.VpcConfig.SubnetIds).toHaveLength(2);
     const heartbeatSg = stack.getLogicalId(w.hostHeartbeat.securityGroup!.node.defaultChild as CfnResource);
     expect(fn.Properties.VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [heartbeatSg, 'GroupId'] }]);
@@ -124,7 +111,7 @@ describe('the watch layer', () => {
   const w = watchedWorkload({ emails: ['security@example.com'] });
   const { stack } = w;
   const template = Template.fromStack(stack);
-  const alarms = under(template, stack, 'AWS::CloudWatch::Alarm', 'Workload/Watch/');
+  const alarms = resourcesUnder(template, stack, 'AWS::CloudWatch::Alarm', 'Workload/Watch/');
 
   test('every going-dark alarm is in the watch layer and treats missing data as breaching', () => {
     // Per heartbeat: failed/silent heartbeat, silent peers, and two per chatter signal (band, floor).
@@ -171,7 +158,7 @@ describe('the watch layer', () => {
   });
 
   test('a composite per layer notifies the topic (alarm and OK); the overall composite covers the four and notifies nobody', () => {
-    const composites = under(template, stack, 'AWS::CloudWatch::CompositeAlarm', 'Workload/Watch/');
+    const composites = resourcesUnder(template, stack, 'AWS::CloudWatch::CompositeAlarm', 'Workload/Watch/');
     expect(Object.keys(composites)).toHaveLength(5);
     const topicRef = { Ref: stack.getLogicalId(w.watch.topic.node.defaultChild as CfnResource) };
     const layerComposites = ['edge', 'host', 'monitor', 'archive'].map(l => stack.getLogicalId(w.watch.layerAlarm(l)!.node.defaultChild as CfnResource));
@@ -198,7 +185,7 @@ describe('the watch layer', () => {
       Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       Condition: { StringEquals: { 'aws:SourceAccount': ENV.account } },
     }));
-    const policy = only(under(template, stack, 'AWS::SNS::TopicPolicy', 'Workload/Watch/'));
+    const policy = only(resourcesUnder(template, stack, 'AWS::SNS::TopicPolicy', 'Workload/Watch/'));
     expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
@@ -207,12 +194,12 @@ describe('the watch layer', () => {
     // Every notification is archived through the watch layer's own path, by a role that may only put into it.
     const streamRef = { 'Fn::GetAtt': [w.stack.getLogicalId(w.watch.deliveryPath!.node.findChild('Stream') as CfnResource), 'Arn'] };
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'firehose', Endpoint: streamRef, SubscriptionRoleArn: Match.anyValue() });
-    const role = only(under(template, stack, 'AWS::IAM::ManagedPolicy', 'Workload/Watch/NotificationDeliveryPolicy'));
+    const role = only(resourcesUnder(template, stack, 'AWS::IAM::ManagedPolicy', 'Workload/Watch/NotificationDeliveryPolicy'));
     expect(role.Properties.PolicyDocument.Statement).toEqual([expect.objectContaining({ Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: streamRef })]);
   });
 
   test('the dashboard: the isolation summary and overall alarm, then a row per layer (alarms, heartbeat checks, traffic, chatter with its band)', () => {
-    const dashboard = only(under(template, stack, 'AWS::CloudWatch::Dashboard', 'Workload/Watch/'));
+    const dashboard = only(resourcesUnder(template, stack, 'AWS::CloudWatch::Dashboard', 'Workload/Watch/'));
     const body = JSON.stringify(stack.resolve(dashboard.Properties.DashboardBody));
     for (const layer of ['edge', 'host', 'monitor', 'archive']) {
       for (const what of ['going dark?', 'heartbeat (1 = proven)', 'chatter against its band']) expect(body).toContain(`${layer}: ${what}`);
@@ -330,7 +317,7 @@ describe('options and invalid input', () => {
 
   test('the isolation summary says so in enforce mode', () => {
     const w = watchedWorkload(undefined, new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'did-')) }));
-    const body = JSON.stringify(w.stack.resolve(only(under(Template.fromStack(w.stack), w.stack, 'AWS::CloudWatch::Dashboard', 'Workload/Watch/')).Properties.DashboardBody));
+    const body = JSON.stringify(w.stack.resolve(only(resourcesUnder(Template.fromStack(w.stack), w.stack, 'AWS::CloudWatch::Dashboard', 'Workload/Watch/')).Properties.DashboardBody));
     expect(body).toContain('**enforce** mode');
     expect(body).toContain('**no short circuit**');
   });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,6 +12,7 @@ import { EdgeFilter } from '../../src/edge';
 import { HostFilter } from '../../src/host';
 import { MirrorDirection, MirrorRuleAction, TrafficMonitor, TrafficMonitorProps } from '../../src/monitor';
 import { FLOW_LOG_FIELDS } from '../../src/monitor/web-tier-flow-logs';
+import { idsUnder, only, resourcesUnder } from '../helpers/construct-resources';
 import { reportingApp } from '../helpers/isolation';
 import { workloadVpc } from '../helpers/workload-vpc';
 
@@ -45,22 +46,6 @@ function mirrored(props: Partial<TrafficMonitorProps> = {}, app?: App) {
   return w;
 }
 
-/** Logical ids of the CloudFormation resources under a construct path (the template has no path metadata in tests). */
-function idsUnder(stack: Stack, pathPrefix: string): Set<string> {
-  return new Set(stack.node.findAll().filter(c => CfnResource.isCfnResource(c) && c.node.path.startsWith(pathPrefix))
-    .map(c => stack.getLogicalId(c as CfnResource)));
-}
-
-/** The resources of a type under a construct path, by logical id. */
-function resourcesUnder(template: Template, stack: Stack, type: string, pathPrefix: string): Record<string, any> {
-  const ids = idsUnder(stack, pathPrefix);
-  return Object.fromEntries(Object.entries(template.findResources(type)).filter(([id]) => ids.has(id)));
-}
-const only = (r: Record<string, any>) => {
-  const values = Object.values(r);
-  if (values.length !== 1) throw new Error(`expected one resource, found ${Object.keys(r).join(', ') || 'none'}`);
-  return values[0];
-};
 
 const inMonitor = (props: object) => ({ Metadata: Match.objectLike({ 'cdk-defence-in-depth:layer': 'monitor' }), Properties: Match.objectLike(props) });
 
