@@ -6,3 +6,4 @@ export * from './edge';
 export * from './monitor';
 export * from './heartbeat';
 export * from './dashboard';
+export * from './service';

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,13 +6,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { hostUserData } from './ec2-user-data';
 import { DEBIAN_12_AMI_PARAMETER } from '../core/debian-12';
+import { acknowledgeAwsManagedPolicy, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
 
-
-export interface FilteredEc2HostsProps {
-  readonly vpc: ec2.IVpc;
-  /** Where the hosts run. @default - the VPC's private subnets */
-  readonly vpcSubnets?: ec2.SubnetSelection;
+/** What the web hosts are, wherever they run. */
+export interface Ec2HostsOptions {
   /** @default t3.small */
   readonly instanceType?: ec2.InstanceType;
   /** Number of hosts, 1 to 100. @default 2 */
@@ -25,6 +23,12 @@ export interface FilteredEc2HostsProps {
    * @default - none (bring the app by other means)
    */
   readonly appCommands?: string[];
+}
+
+export interface FilteredEc2HostsProps extends Ec2HostsOptions {
+  readonly vpc: ec2.IVpc;
+  /** Where the hosts run. @default - the VPC's private subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
 /** What the hosts need from the host layer (kept small so the hosts do not reach into the layer). */
@@ -79,11 +83,20 @@ export class FilteredEc2Hosts extends Construct {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
       description: 'Web hosts: SSM Session Manager, and shipping the host layer\'s logs',
     });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ShipLogsToTheHostLayerLogGroup',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      resources: [filter.logGroup.logGroupArn, `${filter.logGroup.logGroupArn}:log-stream:*`],
-    }));
+    acknowledgeAwsManagedPolicy(this.role, 'AmazonSSMManagedInstanceCore',
+      'The AWS-maintained minimum for Session Manager, the only way to administer the web hosts (no inbound admin port).');
+    const streams = `${filter.logGroup.logGroupArn}:log-stream:*`;
+    const shipLogs = new iam.ManagedPolicy(this, 'ShipLogs', {
+      description: 'Web hosts: write the filter\'s logs into the host layer\'s log group only',
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({
+        sid: 'ShipLogsToTheHostLayerLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [filter.logGroup.logGroupArn, streams],
+      })],
+    });
+    acknowledgeWildcardResources(shipLogs, [streams],
+      'The CloudWatch agent names the streams after each instance, known only at launch; the statement is limited to the host layer\'s own log group.');
 
     const userData = ec2.UserData.forLinux({ shebang: '#!/bin/bash' });
     userData.addCommands(...hostUserData(filter, Stack.of(this).region), ...(props.appCommands ?? []));
@@ -106,6 +119,10 @@ export class FilteredEc2Hosts extends Construct {
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB], gracePeriod: Duration.minutes(10),
       }),
+    });
+    Validations.of(this.autoScalingGroup).acknowledge({
+      id: 'AwsSolutions-AS3',
+      reason: 'The hosts are watched by the host layer\'s heartbeat (every host probed every minute) and the load balancer\'s health checks; scaling notifications would add nothing an operator acts on.',
     });
   }
 }

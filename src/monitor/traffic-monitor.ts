@@ -22,42 +22,8 @@ import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
 import { Heartbeat } from '../heartbeat/heartbeat';
 
-export interface TrafficMonitorProps {
-  /** The workload's VPC. */
-  readonly vpc: ec2.IVpc;
-
-  /**
-   * The web tier's subnets: their flows are logged, and their CIDRs are the
-   * only sources the mirror target accepts (mirrored packets come from the
-   * web hosts' interfaces).
-   */
-  readonly webSubnets: ec2.SubnetSelection;
-
-  /**
-   * The monitor layer's own subnets, for the sensors and the mirror target.
-   * None of them may be a web subnet. Their egress (packages at boot, rule
-   * updates, the SSM and CloudWatch endpoints) should not pass through the web
-   * tier's NAT gateways: the isolation check reports a NAT gateway both layers
-   * depend on. See `sensorNatSubnets`.
-   */
-  readonly sensorSubnets: ec2.SubnetSelection;
-
-  /**
-   * Public subnets where the layer puts NAT gateways of its own, one per
-   * zone, and routes the sensor subnets' internet traffic through them (the
-   * sensor subnets must then have no default route, e.g. `PRIVATE_ISOLATED`).
-   * Use public subnets the web tier's NAT gateways and load balancers are not in.
-   * @default - the sensor subnets keep their own routes
-   */
-  readonly sensorNatSubnets?: ec2.SubnetSelection;
-
-  /**
-   * Where the layer's logs go: flow logs and sensor events through two paths
-   * of the layer's own (`monitor/flow-logs/`, `monitor/sensors/`), so busy
-   * flow logs cannot hold up the alerts.
-   */
-  readonly logDestination: ILogDestination;
-
+/** What the monitor layer does: everything but where it runs (see `TrafficMonitorProps`). */
+export interface TrafficMonitorOptions {
   /**
    * Which packets the web hosts mirror, at most 10 rules (AWS's quota per filter).
    * @default - everything, inbound and outbound, IPv4 and IPv6 (4 rules)
@@ -116,6 +82,43 @@ export interface TrafficMonitorProps {
    * @default true
    */
   readonly deletionProtection?: boolean;
+}
+
+export interface TrafficMonitorProps extends TrafficMonitorOptions {
+  /** The workload's VPC. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The web tier's subnets: their flows are logged, and their CIDRs are the
+   * only sources the mirror target accepts (mirrored packets come from the
+   * web hosts' interfaces).
+   */
+  readonly webSubnets: ec2.SubnetSelection;
+
+  /**
+   * The monitor layer's own subnets, for the sensors and the mirror target.
+   * None of them may be a web subnet. Their egress (packages at boot, rule
+   * updates, the SSM and CloudWatch endpoints) should not pass through the web
+   * tier's NAT gateways: the isolation check reports a NAT gateway both layers
+   * depend on. See `sensorNatSubnets`.
+   */
+  readonly sensorSubnets: ec2.SubnetSelection;
+
+  /**
+   * Public subnets where the layer puts NAT gateways of its own, one per
+   * zone, and routes the sensor subnets' internet traffic through them (the
+   * sensor subnets must then have no default route, e.g. `PRIVATE_ISOLATED`).
+   * Use public subnets the web tier's NAT gateways and load balancers are not in.
+   * @default - the sensor subnets keep their own routes
+   */
+  readonly sensorNatSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Where the layer's logs go: flow logs and sensor events through two paths
+   * of the layer's own (`monitor/flow-logs/`, `monitor/sensors/`), so busy
+   * flow logs cannot hold up the alerts.
+   */
+  readonly logDestination: ILogDestination;
 }
 
 /**

@@ -64,7 +64,7 @@ describe('HostFilter on EC2', () => {
 
   test('the CloudWatch agent ships the access, audit and error logs to the host layer\'s log group', () => {
     expect(userData).toMatch(/"file_path":"\/var\/log\/nginx\/modsec_audit.json","log_group_name":"\$\{token\}"/);
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ShipLogsToTheHostLayerLogGroup', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'] })]) },
     });
   });

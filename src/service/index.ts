@@ -1,0 +1,1 @@
+export * from './defended-web-service';
