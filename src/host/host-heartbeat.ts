@@ -1,10 +1,10 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HostHeartbeatOptions } from './host-filter-options';
-import { ChatterSignal, TrafficMetric } from '../core/heartbeat';
+import { TrafficMetric } from '../core/heartbeat';
+import { logEventsChatter } from '../core/log-chatter';
 import { ILogDeliveryPath } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
 import { Heartbeat, HeartbeatCheck } from '../heartbeat';
@@ -66,18 +66,7 @@ export function createHostHeartbeat(filter: Construct, options: HostHeartbeatOpt
     { label: 'blocked', metric: blocked, sources: [ctx.logGroup] },
     { label: 'passed to the app', metric: passed, sources: [ctx.logGroup] },
   ];
-  const chatter: ChatterSignal[] = [{
-    label: 'host log events',
-    metric: new cloudwatch.Metric({
-      namespace: 'AWS/Logs',
-      metricName: 'IncomingLogEvents',
-      dimensionsMap: { LogGroupName: ctx.logGroup.logGroupName },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-    }),
-    floor: options.chatterFloor ?? 1,
-    sources: [ctx.logGroup],
-  }];
+  const chatter = [logEventsChatter('host log events', ctx.logGroup, options.chatterFloor ?? 1)];
 
   const heartbeat = new Heartbeat(filter, 'Heartbeat', {
     checks,

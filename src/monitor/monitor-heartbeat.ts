@@ -1,11 +1,10 @@
 import { Duration, Lazy, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CANARY_SID } from './render/resolve-monitor-options';
 import { MONITOR_CANARY_PATH } from './render/sensor-config';
 import { MonitorHeartbeatOptions } from './traffic-monitor-options';
-import { ChatterSignal } from '../core/heartbeat';
+import { logEventsChatter } from '../core/log-chatter';
 import { ILogDeliveryPath } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
 import { Heartbeat, HeartbeatCheck } from '../heartbeat';
@@ -55,22 +54,10 @@ export function createMonitorHeartbeat(monitor: Construct, options: MonitorHeart
     HeartbeatCheck.deliveryStreamFresh(ctx.eventDeliveryPath),
   ];
   const floor = options.chatterFloor ?? 1;
-  const events = (label: string, logGroup: logs.ILogGroup): ChatterSignal => ({
-    label,
-    metric: new cloudwatch.Metric({
-      namespace: 'AWS/Logs',
-      metricName: 'IncomingLogEvents',
-      dimensionsMap: { LogGroupName: logGroup.logGroupName },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-    }),
-    floor,
-    sources: [logGroup],
-  });
   return new Heartbeat(monitor, 'Heartbeat', {
     checks,
     interval: options.interval,
     deliveryPath: ctx.eventDeliveryPath,
-    chatter: [events('flow log events', ctx.flowLogGroup), events('sensor log events', ctx.sensorLogGroup)],
+    chatter: [logEventsChatter('flow log events', ctx.flowLogGroup, floor), logEventsChatter('sensor log events', ctx.sensorLogGroup, floor)],
   });
 }

@@ -7,7 +7,7 @@ import { DefenceWatch, DefenceWatchProps } from '../../src/heartbeat';
 import { HostFilter } from '../../src/host';
 import { TrafficMonitor } from '../../src/monitor';
 import { reportingApp } from '../helpers/isolation';
-import { workloadVpc } from '../helpers/workload-vpc';
+import { monitorPlacement, workloadVpc } from '../helpers/workload-vpc';
 
 export const ENV = { account: '111111111111', region: 'eu-west-1' };
 export const ENDPOINT = 'https://app.example.com';
@@ -23,10 +23,7 @@ export function watchedWorkload(watchProps: DefenceWatchProps = { emails: ['secu
   const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc, internetFacing: true, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } });
   edge.protectLoadBalancer(alb);
   const monitor = new TrafficMonitor(stack, 'Monitor', {
-    vpc,
-    webSubnets: { subnetGroupName: 'web' },
-    sensorSubnets: { subnetGroupName: 'sensors' },
-    sensorNatSubnets: { subnetGroupName: 'monitor-public' },
+    ...monitorPlacement(vpc),
     logDestination: archive,
   });
   monitor.mirrorAutoScalingGroup(hosts.autoScalingGroup);

@@ -20,3 +20,13 @@ export function workloadVpc(stack: Stack, monitorEgress = true): ec2.Vpc {
     ],
   });
 }
+
+/** Where the monitor layer runs in a `workloadVpc`: the web subnets watched, the sensors in their own subnets and NAT. */
+export function monitorPlacement(vpc: ec2.IVpc) {
+  return {
+    vpc,
+    webSubnets: { subnetGroupName: 'web' },
+    sensorSubnets: { subnetGroupName: 'sensors' },
+    sensorNatSubnets: { subnetGroupName: 'monitor-public' },
+  };
+}

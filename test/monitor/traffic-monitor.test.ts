@@ -14,7 +14,7 @@ import { MirrorDirection, MirrorRuleAction, TrafficMonitor, TrafficMonitorProps 
 import { FLOW_LOG_FIELDS } from '../../src/monitor/web-tier-flow-logs';
 import { idsUnder, only, resourcesUnder } from '../helpers/construct-resources';
 import { reportingApp } from '../helpers/isolation';
-import { workloadVpc } from '../helpers/workload-vpc';
+import { monitorPlacement, workloadVpc } from '../helpers/workload-vpc';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -30,10 +30,7 @@ function workload(props: Partial<TrafficMonitorProps> = {}, app: App = reporting
   const host = new HostFilter(stack, 'Host', { logDestination: archive });
   const hosts = host.addEc2Hosts('Web', { vpc, vpcSubnets: { subnetGroupName: 'web' } });
   const monitor = new TrafficMonitor(stack, 'Monitor', {
-    vpc,
-    webSubnets: { subnetGroupName: 'web' },
-    sensorSubnets: { subnetGroupName: 'sensors' },
-    sensorNatSubnets: { subnetGroupName: 'monitor-public' },
+    ...monitorPlacement(vpc),
     logDestination: archive,
     ...props,
   });
