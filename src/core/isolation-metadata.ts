@@ -27,5 +27,12 @@ export class IsolationMetadata {
   /** `{ control, signal }`: a going-dark alarm of the watch layer on a control's `heartbeat`, `chatter` or `peers` signal. */
   public static readonly GOING_DARK = 'cdk-defence-in-depth:going-dark';
 
+  /**
+   * `{ layer, mirrored, coverage? }`: a web host's coverage by a monitor layer:
+   * mirrored to its sensors, or (`mirrored: false`) declared unmirrorable with
+   * what covers it instead (Fargate: flow logs, GuardDuty Runtime Monitoring).
+   */
+  public static readonly MONITORING = 'cdk-defence-in-depth:monitoring';
+
   private constructor() {}
 }

@@ -218,6 +218,11 @@ export class Heartbeat extends Construct implements IHeartbeat {
         sid: `${json.Sid ?? 'Read'}${this.checks.length}x${j}`,
       }));
       const resources: string[] = [].concat(json.Resource ?? []);
+      const scoped = resources.filter(r => r !== '*' && JSON.stringify(Stack.of(this).resolve(r)).includes('*'));
+      if (scoped.length > 0) {
+        acknowledgeWildcardResources(this.policy, scoped,
+          'A read-only statement scoped to one parent (the tasks of one cluster, the streams of one log group): the names under it are known only at run time.');
+      }
       if (resources.includes('*') && !this.wildcardAcknowledged) {
         this.wildcardAcknowledged = true;
         acknowledgeWildcardResources(this.policy, ['*'],

@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FilteredEc2Hosts, FilteredEc2HostsProps } from './filtered-ec2-hosts';
+import { FilteredFargateService, FilteredFargateServiceProps } from './filtered-fargate-service';
 import { HostFilterOptions, HostHeartbeatOptions } from './host-filter-options';
 import { addHostFilterSidecar } from './host-filter-sidecar';
 import { createHostHeartbeat, HOST_CANARY_PATH } from './host-heartbeat';
@@ -92,6 +93,24 @@ export class HostFilter extends DefenceLayer {
     const hosts = new FilteredEc2Hosts(this, id, props, this);
     this.markFilter(hosts);
     return hosts;
+  }
+
+  /**
+   * A Fargate service whose tasks run the filter as a sidecar in front of the
+   * app container (`addSidecar`), with ECS Exec as the only admin path. Its
+   * image is built from `debian:bookworm-slim` (Docker is needed at deploy time).
+   */
+  public addFargateService(id: string, props: FilteredFargateServiceProps): FilteredFargateService {
+    const runtime = {
+      listenPort: this.listenPort,
+      appPort: this.appPort,
+      logGroup: this.logGroup,
+      logKey: this.deliveryPath?.encryptionKey,
+      addSidecar: (task: ecs.FargateTaskDefinition, appContainer: ecs.ContainerDefinition) => this.addSidecar(task, { appContainer }),
+    };
+    const service = new FilteredFargateService(this, id, props, runtime);
+    this.markFilter(service);
+    return service;
   }
 
   /**

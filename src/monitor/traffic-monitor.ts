@@ -18,7 +18,9 @@ import { SensorFleet } from './sensor-fleet';
 import { ExfiltrationAlarmOptions, MirrorFilterRule, MirrorGroupOptions, MonitorHeartbeatOptions, SensorFleetOptions } from './traffic-monitor-options';
 import { WebTierFlowLogs } from './web-tier-flow-logs';
 import { DefenceLayer } from '../core/defence-layer';
+import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
+import { markSubtree } from '../core/metadata-aspect';
 import { PropValidator } from '../core/validation-error';
 import { Heartbeat } from '../heartbeat/heartbeat';
 
@@ -327,6 +329,7 @@ export class TrafficMonitor extends DefenceLayer {
     this.observe(group, { reason: 'mirrors the group\'s instances to the sensors; reads the group, never changes it' });
     this.sessions.addGroupName(group.autoScalingGroupName);
     this.mirroredGroupNames.push(group.autoScalingGroupName);
+    markSubtree(group, IsolationMetadata.MONITORING, () => ({ layer: this.layerName, mirrored: true }));
     const why = options.instanceType ? unmirrorableReason(options.instanceType) : undefined;
     if (why) {
       Annotations.of(group).addWarningV2('cdk-defence-in-depth:monitor-unmirrorable-instance-type',
@@ -371,6 +374,8 @@ export class TrafficMonitor extends DefenceLayer {
       : 'the web tier\'s flow logs only (when it runs in webSubnets); set enableGuardDuty for GuardDuty Runtime Monitoring of Fargate tasks';
     Annotations.of(compute).addWarningV2('cdk-defence-in-depth:monitor-unmirrorable-compute',
       `${description}: Traffic Mirroring cannot mirror it. The monitor layer covers it with ${coverage}.`);
+    // The report's monitoring coverage and the EveryWebHostMirrored rule read this.
+    markSubtree(compute, IsolationMetadata.MONITORING, () => ({ layer: this.layerName, mirrored: false, coverage: `${description}: ${coverage}` }));
   }
 
   /** NAT gateways of the layer's own, and the sensor subnets' default routes through them. */

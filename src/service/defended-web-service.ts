@@ -1,15 +1,17 @@
-import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { ServiceFrontDoor, ServiceMutualTlsOptions, ServiceRoute } from './service-front-door';
 import { SERVICE_SUBNETS, serviceVpc } from './service-vpc';
 import { ILogArchive, LogArchive, LogDeliveryHeartbeat } from '../archive';
 import { PropValidator } from '../core/validation-error';
 import { EdgeFilter, EdgeFilterProps } from '../edge';
 import { DefenceWatch, DefenceWatchProps, Heartbeat } from '../heartbeat';
-import { Ec2HostsOptions, FilteredEc2Hosts, HostFilter, HostFilterOptions } from '../host';
+import { Ec2HostsOptions, FargateHostsOptions, FilteredEc2Hosts, FilteredFargateService, HostFilter, HostFilterOptions } from '../host';
 import { TrafficMonitor, TrafficMonitorOptions } from '../monitor';
+import { MONITOR_CANARY_PATH } from '../monitor/render/sensor-config';
 
 export interface DefendedWebServiceProps {
   /**
@@ -51,8 +53,28 @@ export interface DefendedWebServiceProps {
   readonly edge?: EdgeFilterProps;
   /** The host filter's options. @default - HostFilter's defaults */
   readonly hostFilter?: HostFilterOptions;
-  /** The web hosts. @default - two t3.small Debian 12 hosts */
+  /** The web hosts on EC2. @default - two t3.small Debian 12 hosts (unless `fargate` is given) */
   readonly hosts?: Ec2HostsOptions;
+  /**
+   * Run the web tier on Fargate instead of EC2: the app's image with the host
+   * filter as a sidecar. Traffic Mirroring cannot see Fargate tasks: the monitor
+   * layer covers them with the web subnets' flow logs and, with
+   * `monitor.enableGuardDuty`, GuardDuty Runtime Monitoring (the report says so).
+   * @default - EC2 hosts
+   */
+  readonly fargate?: FargateHostsOptions;
+
+  /**
+   * Allowlist of paths and methods: the load balancer forwards only these
+   * (each optionally authenticated: OIDC, Cognito or JWT) and answers anything
+   * else with 403 itself. The heartbeats' paths are always forwarded.
+   * @default - every path and method is forwarded
+   */
+  readonly routes?: ServiceRoute[];
+  /** A mutual-TLS listener (clients verified against a trust store). Needs `certificate`. @default - none */
+  readonly mutualTls?: ServiceMutualTlsOptions;
+  /** The benign path the edge heartbeat requests through the endpoint (GET, must answer 2xx/3xx). @default '/' */
+  readonly heartbeatPath?: string;
   /** The monitor layer's options. @default - TrafficMonitor's defaults */
   readonly monitor?: TrafficMonitorOptions;
   /** The watch layer's props (`logDestination` is the service's archive). @default - DefenceWatch's defaults */
@@ -73,11 +95,16 @@ export class DefendedWebService extends Construct {
   public readonly logArchive: ILogArchive;
   public readonly edge: EdgeFilter;
   public readonly host: HostFilter;
-  public readonly hosts: FilteredEc2Hosts;
+  /** The EC2 web hosts (unless `fargate`). */
+  public readonly hosts?: FilteredEc2Hosts;
+  /** The Fargate web service (with `fargate`). */
+  public readonly fargateService?: FilteredFargateService;
   public readonly monitor: TrafficMonitor;
   public readonly watch: DefenceWatch;
   public readonly logDelivery: LogDeliveryHeartbeat;
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The load balancer, its listeners, routes and target group. */
+  public readonly frontDoor: ServiceFrontDoor;
   /** The URL clients and heartbeats use. */
   public readonly endpoint: string;
   /** The heartbeats, one per control. */
@@ -93,6 +120,8 @@ export class DefendedWebService extends Construct {
     v.matches('domainName', props.domainName, /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lowercase DNS name such as app.example.com');
     v.check(props.edge?.logDestination === undefined, 'edge.logDestination', 'set', 'nothing: the edge ships to the service\'s logArchive');
     v.check(props.watch?.logDestination === undefined, 'watch.logDestination', 'set', 'nothing: the watch layer ships to the service\'s logArchive');
+    v.checkDescribed(props.hosts === undefined || props.fargate === undefined, 'hosts, fargate', 'both set', 'one of them: EC2 hosts or a Fargate service');
+    v.matches('heartbeatPath', props.heartbeatPath, /^\/[A-Za-z0-9_\-.$/~@:+]{0,127}$/, 'a plain path starting with / (no wildcard, no query)');
     v.throwIfInvalid();
 
     this.vpc = props.vpc ?? this.newVpc();
@@ -101,9 +130,26 @@ export class DefendedWebService extends Construct {
 
     this.edge = new EdgeFilter(this, 'Edge', { ...props.edge, logDestination: archive });
     this.host = new HostFilter(this, 'Host', { ...props.hostFilter, logDestination: archive });
-    this.hosts = this.host.addEc2Hosts('WebHosts', { ...props.hosts, vpc: this.vpc, vpcSubnets: { subnetGroupName: SERVICE_SUBNETS.web } });
+    const web = { vpc: this.vpc, vpcSubnets: { subnetGroupName: SERVICE_SUBNETS.web } };
+    if (props.fargate) this.fargateService = this.host.addFargateService('WebService', { ...props.fargate, ...web });
+    else this.hosts = this.host.addEc2Hosts('WebHosts', { ...props.hosts, ...web });
 
-    this.loadBalancer = this.addLoadBalancer(props);
+    this.frontDoor = new ServiceFrontDoor(this, 'FrontDoor', {
+      vpc: this.vpc,
+      vpcSubnets: { subnetGroupName: SERVICE_SUBNETS.public },
+      certificate: props.certificate,
+      deletionProtection: props.loadBalancerDeletionProtection ?? true,
+      targets: [this.fargateService?.loadBalancerTarget ?? this.hosts!.autoScalingGroup],
+      port: this.host.listenPort,
+      healthCheckPath: this.host.healthCheckPath,
+      routes: props.routes,
+      mutualTls: props.mutualTls,
+      heartbeatPaths: [props.heartbeatPath ?? '/', MONITOR_CANARY_PATH],
+    });
+    // The load balancer is the web tier's front door: it belongs to the host layer with the hosts it
+    // targets (the edge protects it and its heartbeat only reads it), and its access logs land under host/.
+    this.host.include(this.frontDoor);
+    this.loadBalancer = this.frontDoor.loadBalancer;
     this.endpoint = props.certificate ? `https://${props.domainName}` : `http://${this.loadBalancer.loadBalancerDnsName}`;
     this.edge.protectLoadBalancer(this.loadBalancer);
     archive.enableAlbAccessLogs(this.loadBalancer);
@@ -116,11 +162,13 @@ export class DefendedWebService extends Construct {
       sensorNatSubnets: { subnetGroupName: SERVICE_SUBNETS.monitorPublic },
       logDestination: archive,
     });
-    this.monitor.mirrorAutoScalingGroup(this.hosts.autoScalingGroup, { instanceType: props.hosts?.instanceType ?? DEFAULT_INSTANCE_TYPE });
+    const instanceType = props.hosts?.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    if (this.hosts) this.monitor.mirrorAutoScalingGroup(this.hosts.autoScalingGroup, { instanceType });
+    if (this.fargateService) this.monitor.addUnmirroredCompute(this.fargateService.service, 'The Fargate web service');
 
     this.heartbeats = [
-      this.edge.addHeartbeat({ endpoint: this.endpoint }),
-      this.host.addHeartbeat({ ec2Hosts: this.hosts }),
+      this.edge.addHeartbeat({ endpoint: this.endpoint, benignPath: props.heartbeatPath }),
+      this.host.addHeartbeat({ ec2Hosts: this.hosts, fargateService: this.fargateService?.service, vpc: this.vpc }),
       this.monitor.addHeartbeat({ canaryEndpoint: this.endpoint }),
     ];
     this.watch = new DefenceWatch(this, 'Watch', { ...props.watch, logDestination: archive });
@@ -154,50 +202,6 @@ export class DefendedWebService extends Construct {
       reason: 'Only the public groups route to the internet gateway: they hold the internet-facing load balancer and the NAT gateways, nothing else.',
     });
     return vpc;
-  }
-
-  private addLoadBalancer(props: DefendedWebServiceProps): elbv2.ApplicationLoadBalancer {
-    const alb = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      vpc: this.vpc,
-      internetFacing: true,
-      vpcSubnets: { subnetGroupName: SERVICE_SUBNETS.public },
-      dropInvalidHeaderFields: true,
-      deletionProtection: props.loadBalancerDeletionProtection ?? true,
-      desyncMitigationMode: elbv2.DesyncMitigationMode.STRICTEST,
-    });
-    // The load balancer is the web tier's front door: it belongs to the host layer with the hosts it
-    // targets (the edge protects it and its heartbeat only reads it), and its access logs land under host/.
-    this.host.include(alb);
-    Validations.of(alb).acknowledge({
-      id: 'AwsSolutions-EC23',
-      reason: 'An internet-facing web service: the listeners are open to everyone by design, and the edge layer\'s web ACL filters every request before it reaches them.',
-    });
-    const targets = {
-      port: this.hosts.port,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targets: [this.hosts.autoScalingGroup],
-      healthCheck: { path: this.host.healthCheckPath, healthyHttpCodes: '200-399', interval: Duration.seconds(15) },
-      deregistrationDelay: Duration.seconds(30),
-    };
-    if (props.certificate) {
-      const https = alb.addListener('Https', {
-        port: 443,
-        certificates: [props.certificate],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        open: true,
-      });
-      https.addTargets('WebHosts', targets);
-      const redirect = alb.addRedirect({ sourcePort: 80, targetPort: 443 });
-      Validations.of(redirect).acknowledge({
-        id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired',
-        reason: 'The HTTP listener only redirects to HTTPS; it serves nothing.',
-      });
-    } else {
-      Annotations.of(this).addWarningV2('cdk-defence-in-depth:service-http-only',
-        'The service serves plain HTTP (allowHttpOnlyForDemo): credentials and sessions cross the internet in clear text. Give a certificate and a domainName for anything but a demo.');
-      alb.addListener('Http', { port: 80, open: true }).addTargets('WebHosts', targets);
-    }
-    return alb;
   }
 }
 

@@ -10,7 +10,10 @@ import { DefenceInDepthChecks } from '../../src/checks';
 import { DefenceLayer } from '../../src/core';
 import { EdgeFilter } from '../../src/edge';
 import { DefenceWatch, Heartbeat, HeartbeatCheck } from '../../src/heartbeat';
+import { HostFilter } from '../../src/host';
+import { TrafficMonitor } from '../../src/monitor';
 import { reportingApp } from '../helpers/isolation';
+import { monitorPlacement, workloadVpc } from '../helpers/workload-vpc';
 
 // Each rule of the pack: a compliant and a non-compliant app. Rules run on the
 // synthesized templates of the whole app, as in a pipeline.
@@ -209,6 +212,34 @@ describe('DefenceInDepth-HeartbeatPerControl and DefenceInDepth-GoingDarkAlarmPe
       expect.stringMatching(/The host layer 'host' has no going-dark alarm on its chatter/),
     ]));
     expect(darkFindings).toHaveLength(4);
+  });
+});
+
+describe('DefenceInDepth-EveryWebHostMirrored', () => {
+  /** Web hosts of the host layer and, optionally, a monitor layer that mirrors them or not. */
+  function webTier(s: Stack, monitor: 'none' | 'mirrors' | 'forgets') {
+    const archive = new LogArchive(s, 'Archive');
+    const vpc = workloadVpc(s);
+    const host = new HostFilter(s, 'Host', { logDestination: archive });
+    const hosts = host.addEc2Hosts('Hosts', { vpc, vpcSubnets: { subnetGroupName: 'web' } });
+    if (monitor === 'none') return;
+    const traffic = new TrafficMonitor(s, 'Monitor', { ...monitorPlacement(vpc), logDestination: archive });
+    if (monitor === 'mirrors') traffic.mirrorAutoScalingGroup(hosts.autoScalingGroup);
+  }
+
+  test('compliant: the monitor mirrors the web hosts', () => {
+    expect(check(s => webTier(s, 'mirrors')).byRule('EveryWebHostMirrored')).toEqual([]);
+  });
+
+  test('non-compliant: a monitor layer that does not mirror the web hosts (found on the group, counted against the host layer)', () => {
+    const findings = check(s => webTier(s, 'forgets')).byRule('EveryWebHostMirrored');
+    expect(findings.map(v => v.description)).toEqual([
+      expect.stringMatching(/AWS::AutoScaling::AutoScalingGroup \w+ \(S\/Host\/Hosts\/Hosts\/ASG\) runs web hosts that no monitor layer mirrors or declares/),
+    ]);
+  });
+
+  test('not applicable without a monitor layer', () => {
+    expect(check(s => webTier(s, 'none')).byRule('EveryWebHostMirrored')).toEqual([]);
   });
 });
 

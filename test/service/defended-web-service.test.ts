@@ -81,7 +81,7 @@ describe('DefendedWebService options and invalid input', () => {
     const stack = new Stack(app, 'Demo', { env: ENV });
     const web = new DefendedWebService(stack, 'Web', { allowHttpOnlyForDemo: true });
     expect(web.endpoint).toMatch(/^http:\/\/\$\{Token/);
-    Annotations.fromStack(stack).hasWarning('/Demo/Web', Match.stringLikeRegexp('plain HTTP'));
+    Annotations.fromStack(stack).hasWarning('/Demo/Web/FrontDoor', Match.stringLikeRegexp('plain HTTP'));
     Template.fromStack(stack).resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTPS' }, 0);
   });
 

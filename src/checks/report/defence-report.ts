@@ -1,6 +1,7 @@
 import { IsolationResult } from '../isolation-analysis';
 import { mermaidDiagram } from './mermaid-diagram';
 import { ResourceNode } from '../model/reference-finder';
+import { monitoringOf, webHosts } from '../rules/every-web-host-mirrored';
 import { formatChain } from '../rules/no-shared-dependency';
 import { DefenceRule, RuleFinding } from '../rules/rule';
 
@@ -150,6 +151,18 @@ export function reportMarkdown(input: ReportInput): string {
   for (const o of others) {
     lines.push(`### ${o.ruleName} (${o.rule.level})`, '', o.rule.requirement, '');
     for (const f of o.findings) lines.push(`- ${escapeCell(f.message)}`);
+    lines.push('');
+  }
+
+  const hosts = webHosts(model);
+  if (hosts.length > 0) {
+    lines.push('## Monitoring coverage', '', 'Web hosts (resources that run the host filter) and how the hidden monitor layer sees them.', '');
+    lines.push('| web hosts | layer | monitor | coverage |', '|---|---|---|---|');
+    for (const h of hosts) {
+      const m = monitoringOf(h);
+      const coverage = !m ? 'not monitored' : m.mirrored ? 'Traffic Mirroring to the sensors, flow logs' : `not mirrorable; ${m.coverage ?? 'no coverage declared'}`;
+      lines.push(`| \`${h.type}\` \`${h.path}\` | ${h.layer ?? '—'} | ${m?.layer ?? '—'} | ${escapeCell(coverage)} |`);
+    }
     lines.push('');
   }
 

@@ -1,3 +1,4 @@
+import { EveryWebHostMirrored } from './every-web-host-mirrored';
 import { GoingDarkAlarmPerControl } from './going-dark-alarm-per-control';
 import { HeartbeatPerControl } from './heartbeat-per-control';
 import { HostFilterEnforcing } from './host-filter-enforcing';
@@ -18,4 +19,5 @@ export const ALL_RULES: DefenceRule[] = [
   new HostFilterEnforcing(),
   new HeartbeatPerControl(),
   new GoingDarkAlarmPerControl(),
+  new EveryWebHostMirrored(),
 ];

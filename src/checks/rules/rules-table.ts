@@ -1,11 +1,6 @@
 import { PACK_NAME } from '../defence-analysis';
 import { ALL_RULES } from './index';
 
-/** Rules that arrive with their layer's issue: listed so RULES.md shows the whole pack's plan. */
-const PLANNED = [
-  ['EveryWebHostMirrored', 'Every web host that supports VPC Traffic Mirroring has a mirror session to the sensor fleet.', 'the composite DefendedWebService (src/service)'],
-];
-
 /** RULES.md, generated from the rules themselves (`npx projen rules-doc`; a test keeps it in step). */
 export function rulesMarkdown(): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -21,12 +16,6 @@ export function rulesMarkdown(): string {
     '| rule | level | requires | why | fix |',
     '|---|---|---|---|---|',
     ...ALL_RULES.map(r => `| \`${PACK_NAME}-${r.id}\` | ${r.level} | ${cell(r.requirement)} | ${cell(r.explanation)} | ${cell(r.fix)} |`),
-    '',
-    '## Arriving with their layer',
-    '',
-    '| rule | requires | lands with |',
-    '|---|---|---|',
-    ...PLANNED.map(([id, req, layer]) => `| \`${PACK_NAME}-${id}\` | ${req} | ${layer} |`),
     '',
   ].join('\n');
 }
