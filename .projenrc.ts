@@ -73,6 +73,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Classifies throttling and transient errors for the handlers' own retries (bundled by esbuild).
     '@smithy/core',
     'aws-sdk-client-mock',
+    // CloudFormation Guard (the Control Tower rules) as a policy-validation plugin for the examples.
+    '@cdklabs/cdk-validator-cfnguard',
+    // Integration-test apps: assertions that run after deploy (the newest integ-runner cannot read this
+    // aws-cdk-lib's assemblies; see README "Integration tests").
+    '@aws-cdk/integ-tests-alpha',
   ],
 
   // src/**/*.lambda.ts are bundled with esbuild into assets/ with a generated XxxFunction construct.
@@ -99,6 +104,8 @@ for (const dir of ['examples', 'scripts']) {
     },
   });
   project.eslint?.addLintPattern(dir);
+  // Examples and scripts run from the repository, with its dev dependencies (the CLI, cdk-validator-cfnguard).
+  project.eslint?.allowDevDeps(`${dir}/**`);
 }
 
 // ts-jest compiles tests one file at a time (isolatedModules) and skips type errors:
@@ -107,11 +114,14 @@ const typecheck = project.addTask('typecheck', { description: 'Type-check tests,
 for (const dir of ['test', 'examples', 'scripts']) typecheck.exec(`tsc --noEmit -p ${dir}/tsconfig.json`);
 project.testTask.prependSpawn(typecheck);
 
-// The README's main job: synthesize the example app with the real CLI and print a summary.
+// The README's main job: synthesize the minimal example with the real CLI (every policy-validation
+// plugin runs: cdk-nag, CloudFormation Guard, DefenceInDepthChecks) and print a summary with costs.
+// `npm run example -- fargate` or `-- two-account` synthesizes the others.
 const example = project.addTask('example', {
-  description: 'Synthesize the example app under examples/ into cdk.out/ and print a summary',
+  description: 'Synthesize an example app under examples/ (default minimal-ec2) into cdk.out/ and print a summary',
 });
-example.exec('cdk synth --app "ts-node --transpile-only --project examples/tsconfig.json examples/log-archive/app.ts" --output cdk.out --quiet');
+example.exec('cdk synth --app "ts-node --transpile-only --project examples/tsconfig.json examples/${EXAMPLE:-minimal-ec2}/app.ts" '
+  + '--output cdk.out --quiet --no-notices');
 example.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/summarize-assembly.ts cdk.out');
 
 // The Lambda handlers (src/**/*.lambda.ts) are bundled into assets/ (not committed): the example
@@ -119,6 +129,17 @@ example.exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/s
 const bundle = project.tasks.tryFind('bundle')!;
 example.prependSpawn(bundle);
 project.testTask.prependSpawn(bundle);
+
+// Integration tests (test/integ/*.integ.ts): snapshots checked offline by `npm test`; deploy by hand.
+for (const [mode, description] of [
+  ['snapshot', 'Check the integration test apps against their committed snapshots (offline)'],
+  ['update', 'Rewrite the integration test snapshots (review the diff before committing)'],
+  ['deploy', 'Deploy each integration test app with the cdk CLI, run its assertions, destroy it (needs AWS credentials)'],
+]) {
+  const task = project.addTask(`integ:${mode}`, { description, receiveArgs: mode === 'deploy' });
+  task.spawn(bundle);
+  task.exec(`ts-node --transpile-only --project scripts/tsconfig.json scripts/integ.ts ${mode}`);
+}
 
 // RULES.md is generated from the rules themselves; a test fails when it is stale.
 project.addTask('rules-doc', { description: 'Write RULES.md from the rules of DefenceInDepthChecks' })

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { IKey } from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from '../core/nag-acknowledgements';
 
 /** How long new objects are locked, and in which mode. */
 export interface ObjectLockSettings {
@@ -76,8 +77,20 @@ export class ImmutableLogBucket extends Construct {
       this.bucket.addToResourcePolicy(statement);
     }
     this.bucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    acknowledgeGuardRule(this.bucket, 's3_event_notifications_enabled_check',
+      'Nothing reacts to a new log object: logs arrive through the layers\' own delivery paths, whose freshness the log delivery heartbeat checks; '
+      + 'a notification target would be a dependency of the archive that no layer owns.');
+    if (!props.objectLock) {
+      acknowledgeGuardRule(this.bucket, 's3_bucket_object_lock_enabled_check',
+        'The server-access-log target: S3 refuses Object Lock default retention on it, so it is versioned and its objects are protected by the deny policy.');
+    }
+    if (!props.serverAccessLogsBucket) {
+      acknowledgeGuardRule(this.bucket, 's3_bucket_logging_enabled_check',
+        'The server-access-log target of the archive\'s buckets: logging it into itself would log its own log deliveries without end.');
+    }
     if (!props.encryptionKey) {
       Validations.of(this.bucket).acknowledge({ id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: props.sseS3Reason ?? 'SSE-S3 by design' });
+      acknowledgeGuardRule(this.bucket, 's3_bucket_default_encryption_kms_check', props.sseS3Reason ?? 'SSE-S3 by design');
     }
   }
 }

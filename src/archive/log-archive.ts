@@ -9,6 +9,7 @@ import { ImmutableLogBucket } from './immutable-log-bucket';
 import { LogDeliveryPath, LogDeliveryTarget } from './log-delivery-path';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
+import { denyGrantsExceptForAwsServices } from '../core/key-policy';
 import { ILogDeliveryPath, ILogDestination, LogDeliveryOptions } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
 import { PropValidator } from '../core/validation-error';
@@ -232,6 +233,7 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    denyGrantsExceptForAwsServices(this.encryptionKey);
     // Deleting or disabling the key would destroy the archive as surely as deleting the objects.
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'DenyDestroyingTheArchiveKey',

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
+import { denyGrantsExceptForAwsServices } from '../core/key-policy';
 import { ILogDeliveryPath, LogDeliveryOptions, LogSubscriptionOptions } from '../core/log-destination';
 import { allowCloudWatchLogsToUse } from '../core/log-group-key';
 import { markSubtree } from '../core/metadata-aspect';
@@ -93,6 +94,7 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    denyGrantsExceptForAwsServices(this.encryptionKey);
     // The layer's log groups are encrypted with its own key.
     allowCloudWatchLogsToUse(this.encryptionKey);
 

@@ -34,14 +34,27 @@ export function acknowledgeAwsManagedPolicy(role: IConstruct, policyName: string
 }
 
 /**
+ * Acknowledges a CloudFormation Guard rule (the Control Tower rules of
+ * `@cdklabs/cdk-validator-cfnguard`) for a by-design resource of the library.
+ */
+export function acknowledgeGuardRule(scope: IConstruct, rule: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `cdk-validator-cfnguard::${rule}`, reason });
+}
+
+/** An alarm without an action of its own, for cdk-nag (NIST) and Guard (CT.CLOUDWATCH.PR.1), with the reason. */
+export function acknowledgeAlarmWithoutAction(alarm: IConstruct, reason: string): void {
+  Validations.of(alarm).acknowledge({ id: 'NIST.800.53.R5-CloudWatchAlarmAction', reason });
+  acknowledgeGuardRule(alarm, 'cloudwatch_alarm_action_check', reason);
+}
+
+/**
  * Acknowledges NIST 800-53 R5 `LambdaInsideVPC` for a layer's function that
  * only calls AWS APIs (`apis`, in words): inside the workload VPC it would
  * depend on the subnets, routes and NAT another layer uses.
  */
 export function acknowledgeFunctionOutsideVpc(fn: IConstruct, apis: string): void {
-  Validations.of(fn).acknowledge({
-    id: 'NIST.800.53.R5-LambdaInsideVPC',
-    reason: `It only calls ${apis}. Inside the workload VPC it would depend on the subnets, routes and NAT the host layer uses: `
-      + 'a dependency shared by two layers, which the isolation check forbids.',
-  });
+  const reason = `It only calls ${apis}. Inside the workload VPC it would depend on the subnets, routes and NAT the host layer uses: `
+    + 'a dependency shared by two layers, which the isolation check forbids.';
+  Validations.of(fn).acknowledge({ id: 'NIST.800.53.R5-LambdaInsideVPC', reason });
+  acknowledgeGuardRule(fn, 'lambda_inside_vpc_check', reason);
 }

@@ -10,7 +10,7 @@ import { CfnIPSet } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { DecoyQuarantineFunction } from './decoy-quarantine-function';
 import { QuarantineConfig } from './decoy-quarantine.lambda';
-import { acknowledgeFunctionOutsideVpc, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { acknowledgeAlarmWithoutAction, acknowledgeFunctionOutsideVpc, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { ResolvedEdgeOptions } from './render/resolve-edge-options';
 import { DECOY_RULE_NAME } from './render/web-acl-rules';
 
@@ -128,10 +128,8 @@ export class DecoyQuarantine extends Construct {
     if (alarmAction) {
       this.failureAlarm.addAlarmAction(alarmAction);
     } else {
-      Validations.of(this.failureAlarm).acknowledge({
-        id: 'NIST.800.53.R5-CloudWatchAlarmAction',
-        reason: 'No alarmAction was given to the EdgeFilter: the alarm is shown on the layer dashboard and read by the heartbeats, which notify.',
-      });
+      acknowledgeAlarmWithoutAction(this.failureAlarm,
+        'No alarmAction was given to the EdgeFilter: the alarm is shown on the layer dashboard and read by the heartbeats, which notify.');
     }
   }
 }

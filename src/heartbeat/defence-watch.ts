@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -10,7 +10,9 @@ import { Construct } from 'constructs';
 import { GoingDarkAlarms } from './going-dark-alarms';
 import { DefenceLayer } from '../core/defence-layer';
 import { IHeartbeat } from '../core/heartbeat';
+import { denyGrantsExceptForAwsServices } from '../core/key-policy';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
+import { acknowledgeAlarmWithoutAction } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
 import { DefenceDashboard } from '../dashboard/defence-dashboard';
 
@@ -112,6 +114,7 @@ export class DefenceWatch extends DefenceLayer {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    denyGrantsExceptForAwsServices(this.encryptionKey);
     // Alarms publish to the encrypted topic: CloudWatch needs the key, for this account's alarms only.
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'CloudWatchAlarmsPublishToTheTopic',
@@ -210,10 +213,8 @@ export class DefenceWatch extends DefenceLayer {
     // A mutual-watch alarm notifies on its own: it is the second opinion when a heartbeat's own metric is gone.
     alarms.silentPeersAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
     for (const alarm of alarms.alarms.filter(a => a !== alarms.silentPeersAlarm)) {
-      Validations.of(alarm).acknowledge({
-        id: 'NIST.800.53.R5-CloudWatchAlarmAction',
-        reason: 'A member of its layer\'s composite alarm, which notifies the watch layer\'s topic on alarm and on OK; an action here too would notify twice.',
-      });
+      acknowledgeAlarmWithoutAction(alarm,
+        'A member of its layer\'s composite alarm, which notifies the watch layer\'s topic on alarm and on OK; an action here too would notify twice.');
     }
 
     const layer = this.layerComposite(heartbeat.control);

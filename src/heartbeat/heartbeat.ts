@@ -14,6 +14,7 @@ import { HeartbeatFunction } from './heartbeat-function';
 import { DefenceLayer } from '../core/defence-layer';
 import { ChatterSignal, IHeartbeat, TrafficMetric } from '../core/heartbeat';
 import { IsolationMetadata } from '../core/isolation-metadata';
+import { denyGrantsExceptForAwsServices } from '../core/key-policy';
 import { ILogDeliveryPath } from '../core/log-destination';
 import { allowCloudWatchLogsToUse } from '../core/log-group-key';
 import { markSubtree } from '../core/metadata-aspect';
@@ -127,7 +128,10 @@ export class Heartbeat extends Construct implements IHeartbeat {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    if (!props.deliveryPath && !props.encryptionKey) allowCloudWatchLogsToUse(key);
+    if (key instanceof kms.Key && !props.deliveryPath && !props.encryptionKey) {
+      allowCloudWatchLogsToUse(key);
+      denyGrantsExceptForAwsServices(key);
+    }
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: key,

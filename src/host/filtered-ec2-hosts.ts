@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { hostUserData } from './ec2-user-data';
 import { DEBIAN_12_AMI_PARAMETER } from '../core/debian-12';
-import { acknowledgeAwsManagedPolicy, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { acknowledgeAwsManagedPolicy, acknowledgeGuardRule, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
 
 /** What the web hosts are, wherever they run. */
@@ -108,6 +108,7 @@ export class FilteredEc2Hosts extends Construct {
       role: this.role,
       userData,
       requireImdsv2: true,
+      detailedMonitoring: true,
       blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(16, { encrypted: true }) }],
     });
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Hosts', {
@@ -120,6 +121,11 @@ export class FilteredEc2Hosts extends Construct {
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB], gracePeriod: Duration.minutes(10),
       }),
     });
+    acknowledgeGuardRule(this.autoScalingGroup, 'autoscaling_multiple_az_check',
+      'The group spreads over the subnets it is given (VPCZoneIdentifier): the service\'s web subnets lie in two or more zones.');
+    acknowledgeGuardRule(this.autoScalingGroup, 'autoscaling_mixed_instances_policy_multiple_instance_types_check',
+      'One instance type (instanceType): Traffic Mirroring supports only some instance families and the monitor layer checks the type it is given; '
+      + 'a mixed policy could launch a host that cannot be mirrored.');
     Validations.of(this.autoScalingGroup).acknowledge({
       id: 'AwsSolutions-AS3',
       reason: 'The hosts are watched by the host layer\'s heartbeat (every host probed every minute) and the load balancer\'s health checks; scaling notifications would add nothing an operator acts on.',

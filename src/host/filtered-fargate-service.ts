@@ -5,7 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { acknowledgeGuardRule, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
 
 /** The application of a Fargate web service: its image and the task's size. */
@@ -47,8 +47,11 @@ export interface IFargateFilterRuntime {
   readonly logGroup: logs.ILogGroup;
   readonly logKey?: kms.IKey;
   /** Adds the filter sidecar in front of the app container. */
-  addSidecar(taskDefinition: ecs.FargateTaskDefinition, appContainer: ecs.ContainerDefinition): ecs.ContainerDefinition;
+  addSidecar(taskDefinition: ecs.FargateTaskDefinition, appContainer: ecs.ContainerDefinition, memoryLimitMiB: number): ecs.ContainerDefinition;
 }
+
+/** Memory kept for the filter sidecar; the app container gets the rest of the task's. */
+const FILTER_MEMORY_MIB = 256;
 
 /** Fargate's CPU (units) → allowed memory (MiB). */
 const FARGATE_SIZES: Record<number, number[]> = {
@@ -112,11 +115,19 @@ export class FilteredFargateService extends Construct {
     this.appContainer = this.taskDefinition.addContainer('App', {
       image: props.appImage,
       essential: true,
+      memoryLimitMiB: memory - FILTER_MEMORY_MIB,
       environment: props.appEnvironment,
       secrets: props.appSecrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup: filter.logGroup, streamPrefix: 'app' }),
     });
-    this.filterContainer = filter.addSidecar(this.taskDefinition, this.appContainer);
+    this.filterContainer = filter.addSidecar(this.taskDefinition, this.appContainer, FILTER_MEMORY_MIB);
+    acknowledgeGuardRule(this.taskDefinition, 'ecs_task_definition_nonroot_user_check',
+      'The filter\'s nginx master starts as root to bind the filter port (Fargate cannot grant NET_BIND_SERVICE alone) and runs its workers as www-data; '
+      + 'the app image chooses its own user.');
+    acknowledgeGuardRule(this.taskDefinition, 'ecs_containers_readonly_access_check',
+      'The filter writes its pid, temporary request bodies and the CRS state under /run, /var/lib/nginx and /tmp; its configuration is baked into the image and validated at build.');
+    acknowledgeGuardRule(this.cluster, 'ecs_container_insights_enabled_check',
+      'Container Insights is on at its enhanced level (ClusterSettings containerInsights = enhanced), which the rule does not recognise.');
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,

@@ -59,6 +59,7 @@ export function addHostFilterSidecar(
   const container = taskDefinition.addContainer('HostFilter', {
     image: ecs.ContainerImage.fromAsset(dir),
     essential: true,
+    memoryLimitMiB: props.memoryLimitMiB,
     portMappings: [{ containerPort: filter.listenPort }],
     logging: ecs.LogDrivers.awsLogs({ logGroup: filter.logGroup, streamPrefix: 'host-filter' }),
     dockerLabels: { 'cdk-defence-in-depth.layer': 'host', 'cdk-defence-in-depth.block-header': BLOCK_HEADER },

@@ -34,6 +34,8 @@ export interface HostFilterProps extends HostFilterOptions {
 export interface HostFilterSidecarProps {
   /** The application's container: it must listen on the filter's `appPort` and publish no port of its own. */
   readonly appContainer: ecs.ContainerDefinition;
+  /** Hard memory limit of the filter container. @default - none (shares the task's memory) */
+  readonly memoryLimitMiB?: number;
 }
 
 /**
@@ -106,7 +108,8 @@ export class HostFilter extends DefenceLayer {
       appPort: this.appPort,
       logGroup: this.logGroup,
       logKey: this.deliveryPath?.encryptionKey,
-      addSidecar: (task: ecs.FargateTaskDefinition, appContainer: ecs.ContainerDefinition) => this.addSidecar(task, { appContainer }),
+      addSidecar: (task: ecs.FargateTaskDefinition, appContainer: ecs.ContainerDefinition, memoryLimitMiB: number) =>
+        this.addSidecar(task, { appContainer, memoryLimitMiB }),
     };
     const service = new FilteredFargateService(this, id, props, runtime);
     this.markFilter(service);

@@ -2,6 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from '../core/nag-acknowledgements';
 import { ResolvedFilterRule } from './render/resolve-monitor-options';
 import { SENSOR_HEALTH_PORT, VXLAN_PORT } from './render/sensor-config';
 
@@ -56,6 +57,8 @@ export class MirrorTarget extends Construct {
       id: 'NIST.800.53.R5-ELBLoggingEnabled',
       reason: 'Network Load Balancer access logs cover TLS listeners only; this one has a single UDP listener carrying mirrored packets, which the sensors log themselves.',
     });
+    acknowledgeGuardRule(this.loadBalancer, 'elbv2_logging_enabled_check',
+      'Network Load Balancer access logs cover TLS listeners only; this one has a single UDP listener carrying mirrored packets, which the sensors log themselves.');
     this.listener = this.loadBalancer.addListener('Vxlan', { port: VXLAN_PORT, protocol: elbv2.Protocol.UDP });
     Validations.of(this.listener).acknowledge({
       id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired',

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { ResolvedSensorOptions } from './render/resolve-monitor-options';
 import { SENSOR_HEALTH_PORT, sensorUserData, VXLAN_PORT } from './render/sensor-config';
 import { DEBIAN_12_AMI_PARAMETER } from '../core/debian-12';
-import { acknowledgeAwsManagedPolicy, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { acknowledgeAwsManagedPolicy, acknowledgeGuardRule, acknowledgeWildcardResources } from '../core/nag-acknowledgements';
 
 export interface SensorFleetProps {
   readonly vpc: ec2.IVpc;
@@ -87,6 +87,10 @@ export class SensorFleet extends Construct {
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB], gracePeriod: Duration.minutes(10),
       }),
     });
+    acknowledgeGuardRule(this.autoScalingGroup, 'autoscaling_multiple_az_check',
+      'The sensors spread over the subnets they are given (VPCZoneIdentifier): the sensor subnets lie in two or more zones.');
+    acknowledgeGuardRule(this.autoScalingGroup, 'autoscaling_mixed_instances_policy_multiple_instance_types_check',
+      'One instance type, sized for Suricata\'s memory: a mixed policy would make the sensors\' capacity (packets inspected per second) unpredictable.');
     Validations.of(this.autoScalingGroup).acknowledge({
       id: 'AwsSolutions-AS3',
       reason: 'Sensor health is alarmed on the mirror target (HealthyHostCount, missing data breaching); scaling notifications would add nothing an operator acts on.',

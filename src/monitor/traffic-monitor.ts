@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -21,6 +21,7 @@ import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
+import { acknowledgeAlarmWithoutAction, acknowledgeGuardRule } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
 import { Heartbeat } from '../heartbeat/heartbeat';
 
@@ -177,6 +178,7 @@ export class TrafficMonitor extends DefenceLayer {
 
   private readonly sessions: MirrorSessions;
   private readonly guardDutyEnabled: boolean;
+  private unmirroredCompute = 0;
 
   constructor(scope: Construct, id: string, props: TrafficMonitorProps) {
     super(scope, id, { layerName: 'monitor' });
@@ -291,6 +293,9 @@ export class TrafficMonitor extends DefenceLayer {
           additionalConfiguration: [{ name: 'ECS_FARGATE_AGENT_MANAGEMENT', status: 'ENABLED' }],
         }],
       });
+      acknowledgeGuardRule(this.guardDutyDetector, 'guardduty_s3_protection_enabled_check',
+        'This detector exists for Runtime Monitoring of the Fargate web tasks; S3 protection is an account-wide choice (and cost), '
+        + 'usually made by the organisation\'s delegated GuardDuty administrator.');
       Annotations.of(this).addWarningV2('cdk-defence-in-depth:monitor-guardduty-detector',
         'enableGuardDuty creates a GuardDuty detector; an account has one per region, so the deployment fails where GuardDuty is already on '
         + '(for example through AWS Organizations or Security Hub). Turn the option off there: the existing detector covers the account.');
@@ -298,16 +303,14 @@ export class TrafficMonitor extends DefenceLayer {
 
     if (!props.alarmAction) {
       for (const alarm of [sensorHealthAlarm, this.sessions.unmirroredAlarm, alarms.egressAlarm, alarms.destinationsAlarm, alarms.sensorAlertAlarm]) {
-        Validations.of(alarm).acknowledge({
-          id: 'NIST.800.53.R5-CloudWatchAlarmAction',
-          reason: 'No alarmAction was given to the TrafficMonitor: the alarm is shown on the layer dashboard and read by the heartbeats, which notify.',
-        });
+        acknowledgeAlarmWithoutAction(alarm,
+          'No alarmAction was given to the TrafficMonitor: the alarm is shown on the layer dashboard and read by the heartbeats, which notify.');
       }
     }
 
     this.node.addValidation({
       validate: () => {
-        if (this.sessions.groupCount === 0) {
+        if (this.sessions.groupCount === 0 && this.unmirroredCompute === 0) {
           Annotations.of(this).addWarningV2('cdk-defence-in-depth:monitor-nothing-mirrored',
             'The monitor layer mirrors no web hosts: call mirrorAutoScalingGroup() for each group of web hosts. Only flow logs watch the web tier.');
         }
@@ -374,6 +377,7 @@ export class TrafficMonitor extends DefenceLayer {
       : 'the web tier\'s flow logs only (when it runs in webSubnets); set enableGuardDuty for GuardDuty Runtime Monitoring of Fargate tasks';
     Annotations.of(compute).addWarningV2('cdk-defence-in-depth:monitor-unmirrorable-compute',
       `${description}: Traffic Mirroring cannot mirror it. The monitor layer covers it with ${coverage}.`);
+    this.unmirroredCompute++;
     // The report's monitoring coverage and the EveryWebHostMirrored rule read this.
     markSubtree(compute, IsolationMetadata.MONITORING, () => ({ layer: this.layerName, mirrored: false, coverage: `${description}: ${coverage}` }));
   }

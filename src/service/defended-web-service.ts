@@ -163,6 +163,8 @@ export class DefendedWebService extends Construct {
       logDestination: archive,
     });
     const instanceType = props.hosts?.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    // Without a domain name the canary goes to the load balancer's own DNS name: a read of the host layer's resource.
+    if (!props.certificate) this.monitor.observe(this.loadBalancer, { reason: 'sends its canary request to the load balancer\'s DNS name (HTTP demo)' });
     if (this.hosts) this.monitor.mirrorAutoScalingGroup(this.hosts.autoScalingGroup, { instanceType });
     if (this.fargateService) this.monitor.addUnmirroredCompute(this.fargateService.service, 'The Fargate web service');
 

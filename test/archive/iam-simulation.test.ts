@@ -10,9 +10,9 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { ALARM_EMAIL, ARCHIVE_BUCKET_NAME, ARCHIVE_ENV, WORKLOAD_ENDPOINT, WORKLOAD_ENV, WORKLOAD_LOAD_BALANCER_ARN } from '../../examples/log-archive/config';
-import { ArchiveStack, WorkloadStack } from '../../examples/log-archive/stacks';
 import { LogArchive, LogDeliveryPath } from '../../src';
+import { ALARM_EMAIL, ARCHIVE_BUCKET_NAME, ARCHIVE_ENV, WORKLOAD_ENDPOINT, WORKLOAD_ENV, WORKLOAD_LOAD_BALANCER_ARN } from '../fixtures/log-archive/config';
+import { ArchiveStack, WorkloadStack } from '../fixtures/log-archive/stacks';
 import {
   PolicyDocument, TemplateResolver, bucketPolicyOf, exportsOf, keyPolicyOf, rolesOf,
 } from '../helpers/template-resolver';
@@ -195,7 +195,7 @@ function sameAccountApp() {
   return simulationInputs(archiveStack, workload);
 }
 
-/** The example exactly as examples/log-archive/app.ts builds it: archive and workload in two accounts. */
+/** The example exactly as test/fixtures/log-archive builds it: archive and workload in two accounts. */
 function crossAccountApp() {
   const app = new App();
   const archiveStack = new ArchiveStack(app, 'LogArchiveAccount', {
@@ -334,7 +334,7 @@ describe('IAM simulation of the log archive, archive and workload in one account
   });
 });
 
-describe('IAM simulation of the log archive, cross-account as in examples/log-archive/app.ts', () => {
+describe('IAM simulation of the log archive, cross-account as in test/fixtures/log-archive', () => {
   const example = crossAccountApp();
   const { buckets } = example;
 

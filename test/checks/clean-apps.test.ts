@@ -10,9 +10,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { buildLogArchiveExample } from '../../examples/log-archive/example';
 import { LogArchive } from '../../src/archive';
 import { DefenceLayer } from '../../src/core';
+import { buildLogArchiveExample } from '../fixtures/log-archive/example';
 import { analyse, Analysed } from '../helpers/isolation';
 
 // Apps whose layers are independent, or whose sharing is declared: no short

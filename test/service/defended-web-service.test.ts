@@ -83,6 +83,9 @@ describe('DefendedWebService options and invalid input', () => {
     expect(web.endpoint).toMatch(/^http:\/\/\$\{Token/);
     Annotations.fromStack(stack).hasWarning('/Demo/Web/FrontDoor', Match.stringLikeRegexp('plain HTTP'));
     Template.fromStack(stack).resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTPS' }, 0);
+    // The heartbeats address the load balancer by its DNS name: read-only observes, never a short circuit.
+    app.synth();
+    expect(analyseApp(app).isolation.shortCircuits.map(c => c.resource.path)).toEqual([]);
   });
 
   test('no certificate, a certificate without a domain name, a bad domain, a log destination passed to a layer', () => {

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, NagPack } from 'cdk-nag';
-import { buildLogArchiveExample } from '../../examples/log-archive/example';
+import { buildLogArchiveExample } from '../fixtures/log-archive/example';
 
 /** Runs both cdk-nag packs over the synthesized example, returning the unacknowledged findings. */
 function findings(app: App, stacks: Stack[]): string[] {
@@ -16,7 +16,7 @@ function acknowledgements(stacks: Stack[]): Array<{ id: string; reason: string; 
     .flatMap(m => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason, path: c.node.path })))));
 }
 
-describe('log-archive example under cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
+describe('the two-account layers fixture (archive + edge + host layers) under cdk-nag (AwsSolutions, NIST 800-53 R5)', () => {
   test.each([['two accounts', false], ['one account', true]])('%s: zero unacknowledged findings', (_name, sameAccount) => {
     const app = new App();
     const { archiveStack, workloadStack } = buildLogArchiveExample(app, { sameAccount });
