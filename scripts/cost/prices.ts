@@ -6,7 +6,8 @@ export const PRICE_TABLE = {
   asOf: '2026-11-22',
   region: 'us-east-1 (eu-west-1 is the same for WAF and up to about 12 % higher for EC2, Fargate, NAT and load balancers)',
   source: 'AWS public pricing pages: aws.amazon.com/{waf, elasticloadbalancing, ec2/pricing/on-demand, vpc, fargate, lambda, cloudwatch, '
-    + 'firehose, s3, kms, guardduty}/pricing (list prices as published on that date; cross-checked against public price summaries of 2026)',
+    + 'firehose, s3, kms, guardduty}/pricing, as known on that date and cross-checked against public price summaries of 2026 '
+    + '(the pages themselves were not reachable from the build machine: check them before budgeting)',
 } as const;
 
 /** Hours in a month, as AWS's own calculator counts them. */
