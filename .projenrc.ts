@@ -83,6 +83,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // src/**/*.lambda.ts are bundled with esbuild into assets/ with a generated XxxFunction construct.
   // cdk-nag's latest-runtime rule wants the newest Node.js runtime.
   lambdaOptions: { runtime: awscdk.LambdaRuntime.NODEJS_24_X },
+  // projen's own integ tasks drive integ-runner, which cannot read this aws-cdk-lib's assemblies:
+  // test/integ/*.integ.ts are run by scripts/integ.ts instead (integ:snapshot|update|deploy).
+  integrationTestAutoDiscover: false,
 
   // The CLI: `npx cdk-defence-in-depth host-filter render|serve` (src/cli/main.ts).
   bin: { 'cdk-defence-in-depth': 'lib/cli/main.js' },

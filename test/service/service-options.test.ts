@@ -28,6 +28,16 @@ function service(props: (stack: Stack) => Partial<DefendedWebServiceProps>, app:
   return { app, stack, web };
 }
 
+/** No short circuit, no finding of the policy pack, nothing unacknowledged by cdk-nag AwsSolutions and NIST 800-53 R5. */
+function expectNothingFound(app: App, stack: Stack): void {
+  app.synth();
+  expect(analyseApp(app).isolation.shortCircuits.map(c => c.resource.path)).toEqual([]);
+  expect(new DefenceInDepthChecks(app).validateScope(app).violations.map(v => `${v.ruleName}: ${v.description}`)).toEqual([]);
+  for (const pack of [new AwsSolutionsChecks(app), new NIST80053R5Checks(app)]) {
+    expect(pack.validateScope(stack).violations.map(v => `${v.ruleName} ${v.violatingResources.map(r => r.constructPath).join(', ')}`)).toEqual([]);
+  }
+}
+
 describe('DefendedWebService on Fargate: the filter as a sidecar, mirroring replaced by flow logs and GuardDuty', () => {
   const { app, stack, web } = service(() => ({
     fargate: { appImage: ecs.ContainerImage.fromRegistry(APP_IMAGE), desiredCount: 3 },
@@ -77,12 +87,7 @@ describe('DefendedWebService on Fargate: the filter as a sidecar, mirroring repl
   });
 
   test('isolation, the policy pack and cdk-nag (AwsSolutions, NIST 800-53 R5): nothing', () => {
-    app.synth();
-    expect(analyseApp(app).isolation.shortCircuits.map(c => c.resource.path)).toEqual([]);
-    expect(new DefenceInDepthChecks(app).validateScope(app).violations.map(v => `${v.ruleName}: ${v.description}`)).toEqual([]);
-    for (const pack of [new AwsSolutionsChecks(app), new NIST80053R5Checks(app)]) {
-      expect(pack.validateScope(stack).violations.map(v => `${v.ruleName} ${v.violatingResources.map(r => r.constructPath).join(', ')}`)).toEqual([]);
-    }
+    expectNothingFound(app, stack);
   });
 });
 
@@ -174,12 +179,7 @@ describe('DefendedWebService routes: allowlisting and authentication on the load
   });
 
   test('still no short circuit, no policy-pack finding and nothing unacknowledged for cdk-nag', () => {
-    app.synth();
-    expect(analyseApp(app).isolation.shortCircuits.map(c => c.resource.path)).toEqual([]);
-    expect(new DefenceInDepthChecks(app).validateScope(app).violations.map(v => `${v.ruleName}: ${v.description}`)).toEqual([]);
-    for (const pack of [new AwsSolutionsChecks(app), new NIST80053R5Checks(app)]) {
-      expect(pack.validateScope(stack).violations.map(v => `${v.ruleName} ${v.violatingResources.map(r => r.constructPath).join(', ')}`)).toEqual([]);
-    }
+    expectNothingFound(app, stack);
   });
 });
 
