@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import { ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,7 +9,7 @@ import { ImmutableLogBucket } from './immutable-log-bucket';
 import { LogDeliveryPath, LogDeliveryTarget } from './log-delivery-path';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
-import { denyGrantsExceptForAwsServices } from '../core/key-policy';
+import { layerKey } from '../core/key-policy';
 import { ILogDeliveryPath, ILogDestination, LogDeliveryOptions } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
 import { PropValidator } from '../core/validation-error';
@@ -228,12 +228,7 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
     const lock = { mode, days: retentionDays };
     const lifecycle = { transitionAfterDays: transitionDays, transitionStorageClass: storageClass, expireAfterDays: expireDays };
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: 'The log archive\'s own key: encrypts every archived log object',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    denyGrantsExceptForAwsServices(this.encryptionKey);
+    this.encryptionKey = layerKey(this, 'Key', 'The log archive\'s own key: encrypts every archived log object');
     // Deleting or disabling the key would destroy the archive as surely as deleting the objects.
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'DenyDestroyingTheArchiveKey',

@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { LogArchive } from './log-archive';
 import { DefenceLayer } from '../core/defence-layer';
 import { ChatterSignal } from '../core/heartbeat';
+import { chatterMetric } from '../core/log-chatter';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
 import { Heartbeat, HeartbeatCheck } from '../heartbeat';
@@ -52,13 +52,7 @@ export class LogDeliveryHeartbeat extends DefenceLayer {
     // Occasional paths (alarm notifications) have no chatter to watch, only their freshness.
     const chatter: ChatterSignal[] = paths.filter(path => path.steady).map(path => ({
       label: `records into ${path.prefix}`,
-      metric: new cloudwatch.Metric({
-        namespace: 'AWS/Firehose',
-        metricName: 'IncomingRecords',
-        dimensionsMap: { DeliveryStreamName: path.deliveryStreamName },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
+      metric: chatterMetric('AWS/Firehose', 'IncomingRecords', { DeliveryStreamName: path.deliveryStreamName }),
       floor,
       sources: [path],
     }));

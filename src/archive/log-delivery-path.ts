@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
-import { denyGrantsExceptForAwsServices } from '../core/key-policy';
+import { layerKey } from '../core/key-policy';
 import { ILogDeliveryPath, LogDeliveryOptions, LogSubscriptionOptions } from '../core/log-destination';
 import { allowCloudWatchLogsToUse } from '../core/log-group-key';
 import { markSubtree } from '../core/metadata-aspect';
@@ -89,12 +89,7 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
     this.steady = props.steady ?? true;
     const objectArns = `${props.target.bucketArn}/${this.prefix}*`;
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: `Key of the '${layer.layerName}' layer's log delivery path ${this.prefix} (stream and log groups)`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    denyGrantsExceptForAwsServices(this.encryptionKey);
+    this.encryptionKey = layerKey(this, 'Key', `Key of the '${layer.layerName}' layer's log delivery path ${this.prefix} (stream and log groups)`);
     // The layer's log groups are encrypted with its own key.
     allowCloudWatchLogsToUse(this.encryptionKey);
 

@@ -9,14 +9,13 @@ import { ChatterSignal } from './heartbeat';
 export function logEventsChatter(label: string, logGroup: ILogGroup, floor: number): ChatterSignal {
   return {
     label,
-    metric: new cloudwatch.Metric({
-      namespace: 'AWS/Logs',
-      metricName: 'IncomingLogEvents',
-      dimensionsMap: { LogGroupName: logGroup.logGroupName },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-    }),
+    metric: chatterMetric('AWS/Logs', 'IncomingLogEvents', { LogGroupName: logGroup.logGroupName }),
     floor,
     sources: [logGroup],
   };
+}
+
+/** A chatter metric: the sum per 5 minutes, the period every going-dark alarm and dashboard row reads. */
+export function chatterMetric(namespace: string, metricName: string, dimensionsMap: Record<string, string>): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace, metricName, dimensionsMap, statistic: 'Sum', period: Duration.minutes(5) });
 }

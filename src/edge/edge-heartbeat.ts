@@ -1,9 +1,9 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Stack, Token } from 'aws-cdk-lib';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct, IConstruct } from 'constructs';
 import { EdgeHeartbeatOptions, EdgeScope } from './edge-filter-options';
 import { ChatterSignal, TrafficMetric } from '../core/heartbeat';
+import { chatterMetric } from '../core/log-chatter';
 import { ILogDeliveryPath } from '../core/log-destination';
 import { PropValidator } from '../core/validation-error';
 import { ExpectedWebAclRule, Heartbeat, HeartbeatCheck } from '../heartbeat';
@@ -48,15 +48,10 @@ export function createEdgeHeartbeat(edge: Construct, options: EdgeHeartbeatOptio
   }
   if (ctx.deliveryPath) checks.push(HeartbeatCheck.deliveryStreamFresh(ctx.deliveryPath));
 
-  const metric = (name: string) => new cloudwatch.Metric({
-    namespace: 'AWS/WAFV2',
-    metricName: name,
-    dimensionsMap: ctx.scope === EdgeScope.CLOUDFRONT
-      ? { WebACL: ctx.metricName, Rule: 'ALL' }
-      : { WebACL: ctx.metricName, Region: Stack.of(edge).region, Rule: 'ALL' },
-    statistic: 'Sum',
-    period: Duration.minutes(5),
-  });
+  const dimensions: Record<string, string> = ctx.scope === EdgeScope.CLOUDFRONT
+    ? { WebACL: ctx.metricName, Rule: 'ALL' }
+    : { WebACL: ctx.metricName, Region: Stack.of(edge).region, Rule: 'ALL' };
+  const metric = (name: string) => chatterMetric('AWS/WAFV2', name, dimensions);
   const sources = ctx.webAcl ? [ctx.webAcl] : [];
   const chatter: ChatterSignal[] = ctx.webAcl ? [
     { label: 'WAF allowed requests', metric: metric('AllowedRequests'), floor, sources },

@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { GoingDarkAlarms } from './going-dark-alarms';
 import { DefenceLayer } from '../core/defence-layer';
 import { IHeartbeat } from '../core/heartbeat';
-import { denyGrantsExceptForAwsServices } from '../core/key-policy';
+import { layerKey } from '../core/key-policy';
 import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { acknowledgeAlarmWithoutAction } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
@@ -109,12 +109,7 @@ export class DefenceWatch extends DefenceLayer {
     v.throwIfInvalid();
     this.settings = { bandWidth, datapoints, periods };
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: 'Watch layer: encrypts the alarm topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    denyGrantsExceptForAwsServices(this.encryptionKey);
+    this.encryptionKey = layerKey(this, 'Key', 'Watch layer: encrypts the alarm topic');
     // Alarms publish to the encrypted topic: CloudWatch needs the key, for this account's alarms only.
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'CloudWatchAlarmsPublishToTheTopic',

@@ -14,7 +14,7 @@ import { HeartbeatFunction } from './heartbeat-function';
 import { DefenceLayer } from '../core/defence-layer';
 import { ChatterSignal, IHeartbeat, TrafficMetric } from '../core/heartbeat';
 import { IsolationMetadata } from '../core/isolation-metadata';
-import { denyGrantsExceptForAwsServices } from '../core/key-policy';
+import { layerKey } from '../core/key-policy';
 import { ILogDeliveryPath } from '../core/log-destination';
 import { allowCloudWatchLogsToUse } from '../core/log-group-key';
 import { markSubtree } from '../core/metadata-aspect';
@@ -123,15 +123,10 @@ export class Heartbeat extends Construct implements IHeartbeat {
     v.checkDescribed(props.vpcSubnets === undefined || props.vpc !== undefined, 'vpcSubnets', 'set without vpc', 'vpcSubnets together with vpc');
     v.throwIfInvalid();
 
-    const key = props.deliveryPath?.encryptionKey ?? props.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `Heartbeat of the ${this.control} layer: encrypts its log group`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    if (key instanceof kms.Key && !props.deliveryPath && !props.encryptionKey) {
-      allowCloudWatchLogsToUse(key);
-      denyGrantsExceptForAwsServices(key);
-    }
+    const given = props.deliveryPath?.encryptionKey ?? props.encryptionKey;
+    const ownKey = given ? undefined : layerKey(this, 'Key', `Heartbeat of the ${this.control} layer: encrypts its log group`);
+    if (ownKey) allowCloudWatchLogsToUse(ownKey);
+    const key = given ?? ownKey!;
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: key,

@@ -48,24 +48,12 @@ export class RouteAuthentication {
   /** Browser sign-in through an OIDC identity provider; unauthenticated requests are sent to sign in. */
   public static oidc(options: OidcSignInOptions): RouteAuthentication {
     return new RouteAuthentication('oidc', [options.issuer, options.authorizationEndpoint, options.tokenEndpoint, options.userInfoEndpoint], next =>
-      elbv2.ListenerAction.authenticateOidc({
-        ...options,
-        scope: options.scope ?? 'openid',
-        sessionTimeout: options.sessionTimeout ?? Duration.hours(8),
-        onUnauthenticatedRequest: elbv2.UnauthenticatedAction.AUTHENTICATE,
-        next,
-      }));
+      elbv2.ListenerAction.authenticateOidc({ ...options, ...signIn(options), next }));
   }
 
   /** Browser sign-in through a Cognito user pool; unauthenticated requests are sent to sign in. */
   public static cognito(options: CognitoSignInOptions): RouteAuthentication {
-    return new RouteAuthentication('cognito', [], next => new actions.AuthenticateCognitoAction({
-      ...options,
-      scope: options.scope ?? 'openid',
-      sessionTimeout: options.sessionTimeout ?? Duration.hours(8),
-      onUnauthenticatedRequest: elbv2.UnauthenticatedAction.AUTHENTICATE,
-      next,
-    }));
+    return new RouteAuthentication('cognito', [], next => new actions.AuthenticateCognitoAction({ ...options, ...signIn(options), next }));
   }
 
   /** API callers: a valid bearer JWT of `issuer`, else 401. */
@@ -90,4 +78,13 @@ export class RouteAuthentication {
   public _action(next: elbv2.ListenerAction): elbv2.ListenerAction {
     return this.build(next);
   }
+}
+
+/** What browser sign-in (OIDC or Cognito) does unless told otherwise: OpenID scope, 8-hour sessions, send the unauthenticated to sign in. */
+function signIn(options: { readonly scope?: string; readonly sessionTimeout?: Duration }) {
+  return {
+    scope: options.scope ?? 'openid',
+    sessionTimeout: options.sessionTimeout ?? Duration.hours(8),
+    onUnauthenticatedRequest: elbv2.UnauthenticatedAction.AUTHENTICATE,
+  };
 }
