@@ -58,6 +58,7 @@ function main(): number {
   for (const c of costs) {
     const top = c.items.slice(0, 3).map(i => `${i.what} $${i.usd.toFixed(2)}`).join('; ');
     console.log(`  ${c.layer.padEnd(31)} ${`$${c.usd.toFixed(2)}`.padStart(9)}   ${top}`);
+    for (const note of c.notes) console.log(`  ${''.padEnd(31)} ${''.padStart(9)}   note: ${note}`);
   }
   console.log(`  ${'total'.padEnd(31)} ${`$${total.toFixed(2)}`.padStart(9)}`);
   console.log(`  source: ${PRICE_TABLE.source}`);

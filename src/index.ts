@@ -7,3 +7,4 @@ export * from './monitor';
 export * from './heartbeat';
 export * from './dashboard';
 export * from './service';
+export * from './tamper';

@@ -4,7 +4,7 @@
 // into the archive through their own path. Deploy the archive first.
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import { DefendedWebService, LogArchive } from '../../src';
+import { DefendedWebService, LogArchive, TamperWatch } from '../../src';
 import { checkedApp, PLACEHOLDERS } from '../shared/checked-app';
 
 const ARCHIVE_BUCKET = `defence-log-archive-${PLACEHOLDERS.env.account}`;
@@ -16,6 +16,9 @@ const archive = new LogArchive(archiveStack, 'LogArchive', {
   bucketName: ARCHIVE_BUCKET,
   trustedAccounts: [PLACEHOLDERS.workloadEnv.account],
 });
+// CloudTrail events reach EventBridge only in their own account: the archive account watches its own
+// key, buckets and trail, with a trail of its own delivering into the archive.
+new TamperWatch(archive, 'TamperWatch', { logDestination: archive, emails: [PLACEHOLDERS.alarmEmail] });
 Validations.of(archive).acknowledge({
   id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
   reason: 'One region by choice of this example: replicate into a second Object Lock bucket in another region for a second copy (README, "Log archive").',

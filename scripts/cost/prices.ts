@@ -6,7 +6,8 @@ export const PRICE_TABLE = {
   asOf: '2026-11-22',
   region: 'us-east-1 (eu-west-1 is the same for WAF and up to about 12 % higher for EC2, Fargate, NAT and load balancers)',
   source: 'AWS public pricing pages: aws.amazon.com/{waf, elasticloadbalancing, ec2/pricing/on-demand, vpc, fargate, lambda, cloudwatch, '
-    + 'firehose, s3, kms, guardduty}/pricing, as known on that date and cross-checked against public price summaries of 2026 '
+    + 'firehose, s3, kms, guardduty, cloudtrail and eventbridge (these two as of 2026-12-02)}/pricing, as known on that date and cross-checked '
+    + 'against public price summaries of 2026 '
     + '(the pages themselves were not reachable from the build machine: check them before budgeting)',
 } as const;
 
@@ -52,4 +53,25 @@ export const PRICES = {
   kmsKeyMonth: 1,
   /** GuardDuty Runtime Monitoring for ECS Fargate, per vCPU and month (first 500). */
   guardDutyFargateVcpuMonth: 1.5,
+  /**
+   * As of 2026-12-02, aws.amazon.com/cloudtrail/pricing as known (the page was not
+   * reachable; the AWS price list's `PaidEventsRecorded` rate of 2025, $0.00002 an
+   * event, agrees for additional copies). The first copy of the
+   * management events of each region is free, whichever trail (an organization trail
+   * included) records it; every further copy costs this. Log file validation digests
+   * are not charged (their S3 objects are a few KB an hour). Data events and Insights
+   * cost extra (not estimated, named in the notes when a trail selects them).
+   */
+  cloudTrail: {
+    managementEventsFirstCopyPer100k: 0,
+    managementEventsAdditionalCopyPer100k: 2,
+    dataEventsPer100k: 0.1,
+    insightsPer100kAnalysed: 0.35,
+  },
+  /**
+   * As of 2026-12-02, aws.amazon.com/eventbridge/pricing as known: events that AWS services
+   * put on the default bus, CloudTrail's "AWS API Call via CloudTrail" included, and
+   * the rules matching them, are free; custom events cost $1.00 per million put.
+   */
+  eventBridge: { awsServiceEventsPerMillion: 0, ruleMonth: 0, customEventsPerMillion: 1 },
 } as const;

@@ -18,9 +18,11 @@ export const ELB_LOG_DELIVERY_SERVICE = 'logdelivery.elasticloadbalancing.amazon
  */
 export function allowElbLogDelivery(scope: IConstruct, bucket: s3.Bucket, accounts: string[]): void {
   const region = Stack.of(scope).region;
-  const principals: iam.IPrincipal[] = [new iam.ServicePrincipal(ELB_LOG_DELIVERY_SERVICE)];
-  const elbAccount = Token.isUnresolved(region) ? undefined : RegionInfo.get(region).elbv2Account;
-  if (elbAccount) principals.push(new iam.AccountPrincipal(elbAccount));
+  const delivery = elbLogDelivery(scope);
+  const principals: iam.IPrincipal[] = [
+    ...delivery.services.map(service => new iam.ServicePrincipal(service)),
+    ...delivery.accounts.map(account => new iam.AccountPrincipal(account)),
+  ];
   if (Token.isUnresolved(region)) {
     Annotations.of(scope).addWarningV2('cdk-defence-in-depth:alb-logs-unknown-region',
       'The archive\'s stack has no region, so its ALB access-log bucket admits only the ELB log-delivery service principal. ' +
@@ -32,6 +34,17 @@ export function allowElbLogDelivery(scope: IConstruct, bucket: s3.Bucket, accoun
     actions: ['s3:PutObject'],
     resources: accounts.map(account => `${bucket.bucketArn}/*/AWSLogs/${account}/*`),
   }));
+}
+
+/**
+ * Who delivers ALB access logs in the stack's region: the ELB log-delivery
+ * service principal, and in regions opened before August 2022 the region's
+ * ELB account. Nobody else may upload into the access-log bucket.
+ */
+export function elbLogDelivery(scope: IConstruct): { services: string[]; accounts: string[] } {
+  const region = Stack.of(scope).region;
+  const elbAccount = Token.isUnresolved(region) ? undefined : RegionInfo.get(region).elbv2Account;
+  return { services: [ELB_LOG_DELIVERY_SERVICE], accounts: elbAccount ? [elbAccount] : [] };
 }
 
 /**

@@ -4,6 +4,7 @@ import { IKey } from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeGuardRule } from '../core/nag-acknowledgements';
+import { exceptPrincipals } from '../core/policy-administrators';
 
 /** How long new objects are locked, and in which mode. */
 export interface ObjectLockSettings {
@@ -21,6 +22,14 @@ export interface ImmutableLogBucketProps {
   /** `undefined` for a bucket S3 cannot lock (a server access log target). */
   readonly objectLock?: ObjectLockSettings;
   readonly breakGlassRole?: iam.IRole;
+  /** The role CloudFormation deploys the stack with: it may change the bucket's policy and encryption, as the break-glass role may. */
+  readonly deploymentRoleArn?: string;
+  /**
+   * Who may upload, everyone else is denied: AWS services by service principal
+   * name, and accounts (a delivery service that signs as an account of its own).
+   * Undefined for the archive bucket, whose owner writes its own upload rules.
+   */
+  readonly uploaders?: { readonly services: string[]; readonly accounts: string[] };
   readonly serverAccessLogsBucket?: s3.IBucket;
   readonly serverAccessLogsPrefix?: string;
   readonly transitionAfterDays: number;
@@ -76,6 +85,10 @@ export class ImmutableLogBucket extends Construct {
     for (const statement of immutabilityStatements(this.bucket.bucketArn, props.breakGlassRole, props.objectLock)) {
       this.bucket.addToResourcePolicy(statement);
     }
+    this.bucket.addToResourcePolicy(protectionChangeStatement(this.bucket.bucketArn, props.breakGlassRole, props.deploymentRoleArn));
+    if (props.uploaders) {
+      this.bucket.addToResourcePolicy(uploadersOnlyStatement(this.bucket.bucketArn, props.uploaders, props.breakGlassRole));
+    }
     this.bucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
     acknowledgeGuardRule(this.bucket, 's3_event_notifications_enabled_check',
       'Nothing reacts to a new log object: logs arrive through the layers\' own delivery paths, whose freshness the log delivery heartbeat checks; '
@@ -114,6 +127,60 @@ export const BUCKET_WEAKENING_ACTIONS = [
   's3:PutBucketVersioning',
   's3:PutLifecycleConfiguration',
 ];
+
+/**
+ * Actions that change what protects a bucket: its policy (which holds every
+ * deny here), its default encryption (new objects could be pointed at a key an
+ * attacker controls), its ownership and public-access settings, and its access
+ * logging. Only the break-glass role and the deployment role may call them.
+ * S3 still lets the bucket owner's root user change or delete the bucket
+ * policy whatever it says (README, "What remains possible").
+ */
+export const PROTECTION_CHANGING_ACTIONS = [
+  's3:PutEncryptionConfiguration',
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
+  's3:PutBucketOwnershipControls',
+  's3:PutBucketPublicAccessBlock',
+  's3:PutBucketLogging',
+];
+
+/** Denies `PROTECTION_CHANGING_ACTIONS` to every principal but the break-glass and deployment roles. */
+export function protectionChangeStatement(bucketArn: string, breakGlassRole?: iam.IRole, deploymentRoleArn?: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyChangingTheBucketProtection',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: PROTECTION_CHANGING_ACTIONS,
+    resources: [bucketArn],
+    conditions: exceptPrincipals([breakGlassRole?.roleArn, deploymentRoleArn]),
+  });
+}
+
+/**
+ * Denies uploads to everyone but the named delivery services (by service
+ * principal), the named delivery accounts (any principal of theirs: ELB's
+ * regional account signs as a principal of its own) and the break-glass role.
+ * A service's request carries `aws:PrincipalServiceName` and no
+ * `aws:PrincipalAccount`; a role's the other way round: `IfExists` lets each
+ * key speak only where it is present.
+ */
+function uploadersOnlyStatement(bucketArn: string, uploaders: { services: string[]; accounts: string[] }, breakGlassRole?: iam.IRole) {
+  return new iam.PolicyStatement({
+    sid: 'DenyUploadsExceptLogDeliveryServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [`${bucketArn}/*`],
+    conditions: {
+      StringNotEqualsIfExists: {
+        'aws:PrincipalServiceName': uploaders.services,
+        ...(uploaders.accounts.length > 0 ? { 'aws:PrincipalAccount': uploaders.accounts } : {}),
+      },
+      ...(breakGlassRole ? { ArnNotEquals: { 'aws:PrincipalArn': breakGlassRole.roleArn } } : {}),
+    },
+  });
+}
 
 /**
  * The deny statements of an archive bucket's policy. They apply to every

@@ -1,17 +1,20 @@
-import { Annotations, Arn, ArnFormat, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, AspectPriority, Aspects, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import { ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
-import { allowElbLogDelivery, enableAlbAccessLogs } from './alb-access-logs';
+import { allowElbLogDelivery, elbLogDelivery, enableAlbAccessLogs } from './alb-access-logs';
+import { allowCloudTrailDelivery, CLOUDTRAIL_PREFIX, layerNamesOf, UploadRules } from './archive-upload-rules';
 import { ImmutableLogBucket } from './immutable-log-bucket';
 import { LogDeliveryPath, LogDeliveryTarget } from './log-delivery-path';
 import { DefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
 import { layerKey } from '../core/key-policy';
-import { ILogDeliveryPath, ILogDestination, LogDeliveryOptions } from '../core/log-destination';
+import { CloudTrailDelivery, ILogDeliveryPath, ILogDestination, LogDeliveryOptions } from '../core/log-destination';
 import { markSubtree } from '../core/metadata-aspect';
+import { deliveryRoleArnPattern, deploymentRoleArn, exceptPrincipals } from '../core/policy-administrators';
 import { PropValidator } from '../core/validation-error';
 
 /** Object Lock retention mode of the archive. */
@@ -88,6 +91,24 @@ export interface LogArchiveProps {
   readonly breakGlassRole?: iam.IRole;
 
   /**
+   * The role CloudFormation deploys the archive's stack with. With the break-glass
+   * role, it is the only principal that may change the archive key's policy,
+   * disable or delete the key, or change the buckets' policies and encryption:
+   * stack updates keep working, and nobody else (not an administrator, not the
+   * account root) can crypto-shred the archive.
+   * @default - the CloudFormation execution role of the stack's synthesizer (the CDK bootstrap's `cfn-exec-role`)
+   */
+  readonly deploymentRole?: iam.IRole;
+
+  /**
+   * Layers of other CDK apps that deliver into this archive (their names).
+   * Each layer's delivery roles may write under its own prefix only; a delivery
+   * role of a layer the archive does not know may write nowhere.
+   * @default - the layers of this CDK app
+   */
+  readonly deliveringLayers?: string[];
+
+  /**
    * Other accounts whose layers may deliver into the archive (12-digit ids).
    * Needs `bucketName`: those accounts import the archive by name.
    * @default - only this account
@@ -135,6 +156,32 @@ export interface LogArchiveAttributes {
   readonly albAccessLogBucketName?: string;
 }
 
+const BUCKET_NAME = /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|--x-s3|--table-s3)$)(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)(?!.*(\.-|-\.))[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const BUCKET_NAME_ALLOWED = 'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, '
+  + 'no two adjacent dots, not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, --x-s3, --table-s3)';
+const LAYER_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+/**
+ * What would destroy the archive key or hand it to someone else: only the
+ * break-glass role and the deployment role may call these.
+ */
+export const ARCHIVE_KEY_DESTROYING_ACTIONS = [
+  'kms:PutKeyPolicy',
+  'kms:ScheduleKeyDeletion',
+  'kms:DisableKey',
+  'kms:DeleteImportedKeyMaterial',
+  'kms:DisableKeyRotation',
+];
+
+/** The archive key's alias, derivable by other accounts from the bucket name (aliases allow no dots). */
+export function archiveKeyAliasName(bucketName: string): string {
+  return `alias/defence-in-depth-archive/${bucketName.replace(/\./g, '_')}`;
+}
+
+function aliasArn(alias: kms.IAlias, stack: Stack): string {
+  return stack.formatArn({ service: 'kms', resource: alias.aliasName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+}
+
 const LIMITS = { minRetentionDays: 1, maxRetentionDays: 36_500, minInfrequentAccessDays: 30 };
 const INFREQUENT_ACCESS = ['STANDARD_IA', 'ONEZONE_IA'];
 
@@ -167,6 +214,8 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
   public readonly albAccessLogBucket?: s3.IBucket;
   /** The archive's own key (archive bucket). */
   public readonly encryptionKey: kms.IKey;
+  /** The key's alias (with `bucketName`): trails of other accounts name the key by it. */
+  public readonly encryptionKeyAlias?: kms.IAlias;
   /** Receives S3 server access logs of the archive's buckets. */
   public readonly serverAccessLogsBucket: s3.IBucket;
   /** Object Lock default retention in days. */
@@ -212,6 +261,11 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
     v.checkDescribed(props.bucketName !== undefined || (trustedAccounts.length === 0 && !props.organizationId), 'bucketName',
       'undefined (with trustedAccounts or organizationId)', 'a bucket name whenever other accounts deliver: they import the archive by name');
     v.matches('organizationId', props.organizationId, /^o-[a-z0-9]{10,32}$/, 'an AWS Organization id like o-a1b2c3d4e5');
+    v.matches('bucketName', props.bucketName, BUCKET_NAME, BUCKET_NAME_ALLOWED);
+    (props.deliveringLayers ?? []).forEach((name, i) => v.matches(`deliveringLayers[${i}]`, name, LAYER_NAME, 'a layer name: lowercase letters, digits and hyphens, 2 to 32 characters'));
+    const deploymentRole = deploymentRoleArn(this, props.deploymentRole);
+    v.checkDescribed(deploymentRole !== undefined, 'deploymentRole', 'undefined (the stack\'s synthesizer names no CloudFormation execution role)',
+      'the role CloudFormation deploys this stack with (`cdk deploy --role-arn`): only it and the break-glass role may change the archive key\'s policy');
     v.throwIfInvalid();
 
     if (mode === ArchiveRetentionMode.GOVERNANCE) {
@@ -229,21 +283,30 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
     const lifecycle = { transitionAfterDays: transitionDays, transitionStorageClass: storageClass, expireAfterDays: expireDays };
 
     this.encryptionKey = layerKey(this, 'Key', 'The log archive\'s own key: encrypts every archived log object');
-    // Deleting or disabling the key would destroy the archive as surely as deleting the objects.
+    const administrators = [props.breakGlassRole?.roleArn, deploymentRole];
+    // Deleting, disabling or re-policing the key would destroy the archive as surely as deleting the objects
+    // (crypto-shredding): only the break-glass role and the deployment role may (README, "What remains possible").
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'DenyDestroyingTheArchiveKey',
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
-      actions: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DeleteImportedKeyMaterial'],
+      actions: ARCHIVE_KEY_DESTROYING_ACTIONS,
       resources: ['*'],
-      conditions: props.breakGlassRole ? { ArnNotEquals: { 'aws:PrincipalArn': props.breakGlassRole.roleArn } } : undefined,
+      conditions: exceptPrincipals(administrators),
     }));
+    // Other accounts' trails name the key by an alias they can derive from the bucket name.
+    this.encryptionKeyAlias = props.bucketName ? new kms.Alias(this, 'KeyAlias', {
+      aliasName: archiveKeyAliasName(props.bucketName),
+      targetKey: this.encryptionKey,
+    }) : undefined;
 
     // S3 refuses default retention on a server-access-logging target, so this one is
     // versioned and protected by the deny policy only.
     const accessLogs = new ImmutableLogBucket(this, 'ServerAccessLogs', {
       sseS3Reason: 'S3 server access logging delivers only into target buckets encrypted with SSE-S3.',
       breakGlassRole: props.breakGlassRole,
+      deploymentRoleArn: deploymentRole,
+      uploaders: { services: ['logging.s3.amazonaws.com'], accounts: [] },
       ...lifecycle,
     });
     this.serverAccessLogsBucket = accessLogs.bucket;
@@ -253,14 +316,25 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
       encryptionKey: this.encryptionKey,
       objectLock: lock,
       breakGlassRole: props.breakGlassRole,
+      deploymentRoleArn: deploymentRole,
       serverAccessLogsBucket: accessLogs.bucket,
       serverAccessLogsPrefix: 'archive/',
       ...lifecycle,
     });
     this.bucket = archive.bucket;
-    if (props.bucketName) {
-      this.allowOtherAccountsToDeliver(archive.bucket, props.bucketName, trustedAccounts, props.organizationId);
+    const bucketArnByName = props.bucketName ? `arn:${Aws.PARTITION}:s3:::${props.bucketName}` : undefined;
+    if (bucketArnByName) {
+      this.allowOtherAccountsToDeliver(archive.bucket, bucketArnByName, trustedAccounts, props.organizationId);
     }
+    const trailAccounts = { accounts: [stack.account, ...trustedAccounts], organizationId: props.organizationId };
+    allowCloudTrailDelivery(archive.bucket, this.encryptionKey, trailAccounts);
+    // Uploads: only delivery roles (each into its own layer's prefix) and the delivery services, with the archive key.
+    const keyIds = [this.encryptionKey.keyArn, ...(this.encryptionKeyAlias ? [aliasArn(this.encryptionKeyAlias, stack)] : [])];
+    Aspects.of(this).add(new UploadRules(archive.bucket, {
+      breakGlassRoleArn: props.breakGlassRole?.roleArn,
+      keyIds,
+      layers: () => [...new Set([...layerNamesOf(this.node.root), ...(props.deliveringLayers ?? [])])].sort(),
+    }), { priority: AspectPriority.MUTATING });
 
     if (props.albAccessLogs ?? true) {
       const alb = new ImmutableLogBucket(this, 'AlbAccessLogs', {
@@ -268,6 +342,8 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
         objectLock: lock,
         sseS3Reason: 'Elastic Load Balancing delivers access logs only into buckets encrypted with SSE-S3.',
         breakGlassRole: props.breakGlassRole,
+        deploymentRoleArn: deploymentRole,
+        uploaders: elbLogDelivery(this),
         serverAccessLogsBucket: accessLogs.bucket,
         serverAccessLogsPrefix: 'alb-access-logs/',
         ...lifecycle,
@@ -289,10 +365,13 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
     enableAlbAccessLogs(loadBalancer, this.albAccessLogBucket, this.bucketRegion);
   }
 
+  public cloudTrailDelivery(): CloudTrailDelivery {
+    return { bucket: this.bucket, objectKeyPrefix: CLOUDTRAIL_PREFIX, encryptionKeyArn: this.encryptionKey.keyArn };
+  }
+
   /** Delivery roles of trusted accounts may write (never read) and encrypt through S3 with the archive key. */
-  private allowOtherAccountsToDeliver(bucket: s3.Bucket, bucketName: string, accounts: string[], organizationId?: string): void {
+  private allowOtherAccountsToDeliver(bucket: s3.Bucket, bucketArnByName: string, accounts: string[], organizationId?: string): void {
     // The key policy names the bucket by name: a reference to the bucket would be a cycle (the bucket uses the key).
-    const bucketArnByName = `arn:${Aws.PARTITION}:s3:::${bucketName}`;
     const grantees: Array<{ principal: iam.IPrincipal; conditions?: Record<string, unknown>; name: string }> = [];
     if (accounts.length > 0) {
       grantees.push({ principal: new iam.CompositePrincipal(...accounts.map(a => new iam.AccountPrincipal(a))), name: 'TrustedAccounts' });
@@ -300,7 +379,9 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
     if (organizationId) {
       grantees.push({ principal: new iam.AnyPrincipal(), conditions: { StringEquals: { 'aws:PrincipalOrgID': organizationId } }, name: 'Organization' });
     }
-    for (const { principal, conditions, name } of grantees) {
+    for (const { principal, conditions: grantee, name } of grantees) {
+      // Only the delivery roles of those accounts: nobody else there delivers logs.
+      const conditions: Record<string, unknown> = { ...grantee, ArnLike: { 'aws:PrincipalArn': deliveryRoleArnPattern() } };
       bucket.addToResourcePolicy(new iam.PolicyStatement({
         sid: `AllowDeliveryFrom${name}`,
         principals: [principal],
@@ -323,7 +404,7 @@ export class LogArchive extends DefenceLayer implements ILogArchive {
         conditions: {
           ...conditions,
           StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' },
-          StringEquals: { ...(conditions?.StringEquals as object ?? {}), 'kms:EncryptionContext:aws:s3:arn': bucketArnByName },
+          StringEquals: { ...(conditions.StringEquals as object ?? {}), 'kms:EncryptionContext:aws:s3:arn': bucketArnByName },
         },
       }));
     }
@@ -337,6 +418,7 @@ class ImportedLogArchive extends Construct implements ILogArchive {
   public readonly bucketRegion: string;
   public readonly albAccessLogBucket?: s3.IBucket;
   private readonly encryptionKeyArn?: string;
+  private readonly bucketName: string;
   private readonly paths = new DeliveryPaths(() => ({
     bucketArn: this.bucket.bucketArn, bucketAccount: this.bucketAccount, encryptionKeyArn: this.encryptionKeyArn,
   }));
@@ -348,9 +430,8 @@ class ImportedLogArchive extends Construct implements ILogArchive {
     this.bucketRegion = attrs.region ?? stack.region;
 
     const v = new PropValidator(this);
-    const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-    v.matches('bucketName', attrs.bucketName, bucketName, 'an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens');
-    v.matches('albAccessLogBucketName', attrs.albAccessLogBucketName, bucketName, 'an S3 bucket name');
+    v.matches('bucketName', attrs.bucketName, BUCKET_NAME, BUCKET_NAME_ALLOWED);
+    v.matches('albAccessLogBucketName', attrs.albAccessLogBucketName, BUCKET_NAME, BUCKET_NAME_ALLOWED);
     v.matches('account', attrs.account, /^\d{12}$/, 'a 12-digit AWS account id');
     v.matches('region', attrs.region, /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
     if (attrs.encryptionKeyArn !== undefined && !Token.isUnresolved(attrs.encryptionKeyArn)) {
@@ -366,6 +447,7 @@ class ImportedLogArchive extends Construct implements ILogArchive {
       this.albAccessLogBucket = s3.Bucket.fromBucketAttributes(this, 'AlbAccessLogBucket', { bucketName: attrs.albAccessLogBucketName, ...env });
     }
     this.encryptionKeyArn = attrs.encryptionKeyArn;
+    this.bucketName = attrs.bucketName;
   }
 
   public addDeliveryPath(scope: Construct, id: string, options: LogDeliveryOptions = {}): ILogDeliveryPath {
@@ -379,6 +461,15 @@ class ImportedLogArchive extends Construct implements ILogArchive {
   public enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer): void {
     enableAlbAccessLogs(loadBalancer, this.albAccessLogBucket, this.bucketRegion);
   }
+
+  public cloudTrailDelivery(): CloudTrailDelivery {
+    // The archive's alias is derived from the bucket name: the key's ARN is not needed to deliver.
+    const partition = Token.isUnresolved(this.bucketRegion) ? Aws.PARTITION : RegionInfo.get(this.bucketRegion).partition ?? Aws.PARTITION;
+    const keyArn = this.encryptionKeyArn
+      ?? `arn:${partition}:kms:${this.bucketRegion}:${this.bucketAccount}:${archiveKeyAliasName(this.bucketName)}`;
+    return { bucket: this.bucket, objectKeyPrefix: CLOUDTRAIL_PREFIX, encryptionKeyArn: keyArn };
+  }
+
 }
 
 /** The delivery paths created into one archive, in order (the log delivery heartbeat watches them all). */

@@ -12,6 +12,7 @@ import { ILogDeliveryPath, LogDeliveryOptions, LogSubscriptionOptions } from '..
 import { allowCloudWatchLogsToUse } from '../core/log-group-key';
 import { markSubtree } from '../core/metadata-aspect';
 import { acknowledgeWildcardResources } from '../core/nag-acknowledgements';
+import { deliveryRolePath } from '../core/policy-administrators';
 import { PropValidator } from '../core/validation-error';
 
 /** Where a delivery path writes: the archive bucket as the layer sees it. */
@@ -101,6 +102,8 @@ export class LogDeliveryPath extends Construct implements ILogDeliveryPath {
     const errorStream = this.deliveryErrorLogGroup.addStream('S3Delivery');
 
     const role = new iam.Role(this, 'DeliveryRole', {
+      // The archive admits uploads by this path: each layer's roles into its own prefix only.
+      path: deliveryRolePath(layer.layerName),
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),

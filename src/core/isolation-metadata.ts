@@ -24,6 +24,12 @@ export class IsolationMetadata {
   /** `"<role>"`: what a resource does for its layer (e.g. `heartbeat`, `going-dark-alarm`, `web-host`). */
   public static readonly ROLE = 'cdk-defence-in-depth:role';
 
+  /**
+   * `{ layer, calls: [{ what, eventNames, resources }] }`: an EventBridge rule of a
+   * tamper watch and the calls it watches on the resources of `layer` (listed in the report).
+   */
+  public static readonly TAMPER_WATCH = 'cdk-defence-in-depth:tamper-watch';
+
   /** `{ control, signal }`: a going-dark alarm of the watch layer on a control's `heartbeat`, `chatter` or `peers` signal. */
   public static readonly GOING_DARK = 'cdk-defence-in-depth:going-dark';
 

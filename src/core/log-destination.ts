@@ -4,6 +4,7 @@ import { IRole } from 'aws-cdk-lib/aws-iam';
 import { IKey } from 'aws-cdk-lib/aws-kms';
 import { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { IFilterPattern, ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 
 /** What a layer asks for when it requests its own delivery path into a log destination. */
@@ -90,6 +91,16 @@ export interface ILogDeliveryPath extends IConstruct {
   addRecordProcessor(fn: IFunction): void;
 }
 
+/** Where a CloudTrail trail delivers its log files in a log destination. */
+export interface CloudTrailDelivery {
+  /** The bucket. */
+  readonly bucket: IBucket;
+  /** The object key prefix (the trail's `S3KeyPrefix`), of the destination's own choosing. */
+  readonly objectKeyPrefix: string;
+  /** The key (ARN or alias ARN) the trail encrypts its log files with: the only one the destination accepts. */
+  readonly encryptionKeyArn: string;
+}
+
 /**
  * Somewhere a layer's logs end up, out of the layer's reach. Implemented by
  * `LogArchive` and by archives imported from another stack or account.
@@ -114,4 +125,11 @@ export interface ILogDestination {
    * @throws if the destination has no access-log bucket or the load balancer is outside every layer.
    */
   enableAlbAccessLogs(loadBalancer: ApplicationLoadBalancer): void;
+
+  /**
+   * Where a CloudTrail trail of this account (or of a trusted account) delivers
+   * into the destination: its own prefix, outside every layer's, with the
+   * destination's key.
+   */
+  cloudTrailDelivery(): CloudTrailDelivery;
 }

@@ -33,6 +33,7 @@ export interface LayerRow {
  */
 export class DefenceDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
+  private tamperRow?: { graph: cloudwatch.GraphWidget; alarms: cloudwatch.IAlarm[] };
 
   constructor(scope: Construct, id: string, props: DefenceDashboardProps) {
     super(scope, id);
@@ -44,6 +45,21 @@ export class DefenceDashboard extends Construct {
       new cloudwatch.TextWidget({ markdown: Lazy.string({ produce: () => isolationSummary(this) }), width: 18, height: 8 }),
       new cloudwatch.AlarmStatusWidget({ title: 'All layers', alarms: [props.overallAlarm], width: 6, height: 8 }),
     );
+  }
+
+  /**
+   * Adds a layer's tamper events (calls that switched a control off) and their alarm
+   * to the tamper row, under the rows of the controls.
+   */
+  public addTamperWidget(layer: string, tamperEvents: cloudwatch.IMetric, alarm: cloudwatch.IAlarm): void {
+    if (!this.tamperRow) {
+      this.tamperRow = { graph: new cloudwatch.GraphWidget({ title: 'Tamper events (calls that switch a control off)', width: 18, height: 6 }), alarms: [] };
+      const row = this.tamperRow;
+      // The widget renders the array it is given at synth: alarms added later are listed.
+      this.dashboard.addWidgets(row.graph, new cloudwatch.AlarmStatusWidget({ title: 'tampered?', alarms: row.alarms, width: 6, height: 6 }));
+    }
+    this.tamperRow.graph.addLeftMetric(withLabel(tamperEvents, layer));
+    this.tamperRow.alarms.push(alarm);
   }
 
   /** Adds a control's row. */

@@ -1,4 +1,4 @@
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, Lazy, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -15,6 +15,7 @@ import { ILogDeliveryPath, ILogDestination } from '../core/log-destination';
 import { acknowledgeAlarmWithoutAction } from '../core/nag-acknowledgements';
 import { PropValidator } from '../core/validation-error';
 import { DefenceDashboard } from '../dashboard/defence-dashboard';
+import { TamperWatch, TamperWatchOptions } from '../tamper/tamper-watch';
 
 /** A Slack channel that receives the watch layer's alarms through AWS Chatbot. */
 export interface SlackChannel {
@@ -61,6 +62,14 @@ export interface DefenceWatchProps {
    * @default - notifications are not archived (DefenceInDepth-RemoteLoggingPerLayer fails for the watch layer)
    */
   readonly logDestination?: ILogDestination;
+
+  /**
+   * The tamper watch: EventBridge rules on CloudTrail that alarm on every call
+   * disabling, detaching, weakening or deleting a control of this app. It needs
+   * `logDestination` (its trail delivers there) or `useOrganizationTrail`.
+   * @default - a tamper watch with its own trail whenever `logDestination` is given; without one, a warning says there is none
+   */
+  readonly tamperWatch?: TamperWatchOptions;
 }
 
 /**
@@ -88,6 +97,8 @@ export class DefenceWatch extends DefenceLayer {
   public readonly dashboard: DefenceDashboard;
   /** The watch layer's own path into the archive (alarm notifications), when `logDestination` is given. */
   public readonly deliveryPath?: ILogDeliveryPath;
+  /** The tamper watch (see `tamperWatch`). */
+  public readonly tamperWatch?: TamperWatch;
   private readonly heartbeats: IHeartbeat[] = [];
   private readonly layerAlarms = new Map<string, { composite: cloudwatch.CompositeAlarm; members: cloudwatch.IAlarm[] }>();
   private readonly settings: { bandWidth: number; datapoints: number; periods: number };
@@ -163,10 +174,28 @@ export class DefenceWatch extends DefenceLayer {
     }
 
     this.overallAlarm = new cloudwatch.CompositeAlarm(this, 'Overall', {
-      alarmDescription: 'A layer of defence went dark (see the layer alarms on the defence dashboard).',
-      alarmRule: lazyAnyOf(() => [...this.layerAlarms.values()].map(l => l.composite), () => this.nothingWatched()),
+      alarmDescription: 'A layer of defence went dark or was tampered with (see the layer and tamper alarms on the defence dashboard).',
+      alarmRule: lazyAnyOf(
+        () => [...[...this.layerAlarms.values()].map(l => l.composite), ...this.tamperWatch?.alarms ?? []],
+        () => this.nothingWatched()),
     });
     this.dashboard = new DefenceDashboard(this, 'Dashboard', { dashboardName: props.dashboardName, overallAlarm: this.overallAlarm });
+
+    if (props.logDestination || props.tamperWatch?.useOrganizationTrail) {
+      this.tamperWatch = new TamperWatch(this, 'TamperWatch', {
+        ...props.tamperWatch,
+        alarmTopic: this.topic,
+        encryptionKey: this.encryptionKey,
+        logDestination: props.logDestination,
+        deliveryPath: this.deliveryPath,
+      });
+      const tamper = this.tamperWatch;
+      tamper._onLayerAlarm((layer, alarm) => this.dashboard.addTamperWidget(layer, tamper.metricTamperEvents(layer), alarm));
+    } else {
+      Annotations.of(this).addWarningV2('cdk-defence-in-depth:no-tamper-watch',
+        'The watch layer has no tamper watch: nothing alarms when a control is switched off, only the silence afterwards. '
+        + 'Give it a logDestination (its trail delivers there) or tamperWatch: { useOrganizationTrail: true }.');
+    }
     this.node.addValidation({ validate: () => (this.heartbeats.length === 0 ? [this.nothingWatched()] : []) });
   }
 

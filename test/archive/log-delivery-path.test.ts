@@ -91,6 +91,17 @@ describe('LogDeliveryPath', () => {
     expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
   });
 
+  test('the delivery role is known to the archive by its path, /defence-in-depth-delivery/<layer>/; no other role has one', () => {
+    const { template } = twoLayers();
+    for (const layer of ['edge', 'host']) {
+      const paths = Object.values(resourcesOfLayer(template, 'AWS::IAM::Role', layer)).map(r => r.Properties.Path);
+      // The delivery role, and the CloudWatch Logs subscription role (which never writes into the archive).
+      expect(paths.sort()).toEqual([`/defence-in-depth-delivery/${layer}/`, undefined]);
+    }
+    const [edgeDelivery] = Object.values(resourcesOfLayer(template, 'AWS::IAM::Role', 'edge')).filter(r => r.Properties.Path);
+    expect(JSON.stringify(edgeDelivery.Properties.AssumeRolePolicyDocument)).toContain('firehose.amazonaws.com');
+  });
+
   test('log groups subscribe through the layer\'s own CloudWatch Logs role', () => {
     const { template, stack, paths } = twoLayers();
     const [filter] = Object.values(resourcesOfLayer(template, 'AWS::Logs::SubscriptionFilter', 'host'));
@@ -190,6 +201,17 @@ describe('LogArchive.fromArchiveAttributes (cross-account)', () => {
       expect(JSON.stringify(policy)).toContain(':s3:::my-archive/edge/logs/*');
       expect(archive.bucketAccount).toBe('111111111111');
     }
+  });
+
+  test('CloudTrail delivers under cloudtrail/ with the archive key, named by its ARN where given, else by the alias derived from the bucket name', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const named = LogArchive.fromArchiveAttributes(workload(), 'Archive', { bucketName: 'my.archive', account: '111111111111', encryptionKeyArn: keyArn });
+    expect(named.cloudTrailDelivery()).toMatchObject({ objectKeyPrefix: 'cloudtrail', encryptionKeyArn: keyArn });
+    const stack = workload();
+    const byAlias = LogArchive.fromArchiveAttributes(stack, 'Archive', { bucketName: 'my.archive', account: '111111111111' }).cloudTrailDelivery();
+    expect(byAlias.objectKeyPrefix).toBe('cloudtrail');
+    // Aliases allow no dots: the archive names its alias with underscores.
+    expect(stack.resolve(byAlias.encryptionKeyArn)).toBe('arn:aws:kms:eu-west-1:111111111111:alias/defence-in-depth-archive/my_archive');
   });
 
   test.each<[string, any, RegExp]>([

@@ -32,7 +32,11 @@ describe('clean apps', () => {
     const r = analyse(app => buildLogArchiveExample(app));
     expectClean(r);
     const deliveries = r.analysis.isolation.deliveries.map(d => `${d.layer} → ${d.to.path}`);
-    expect(new Set(deliveries)).toEqual(new Set(['edge', 'host', 'watch'].map(l => `${l} → LogArchiveAccount/LogArchive/Archive/Bucket/Resource`)));
+    expect(new Set(deliveries)).toEqual(new Set([
+      ...['edge', 'host', 'watch'].map(l => `${l} → LogArchiveAccount/LogArchive/Archive/Bucket/Resource`),
+      // The watch layer's trail names the archive key by its alias (derived from the bucket name) across accounts.
+      'watch → LogArchiveAccount/LogArchive/KeyAlias/Resource',
+    ]));
   });
 
   test('2. the same-account variant: delivery paths reach the archive bucket and key by reference', () => {

@@ -115,7 +115,8 @@ export class TemplateResolver {
       case 'AWS::S3::Bucket.Arn': return `arn:${PARTITION}:s3:::${this.bucketName(logicalId)}`;
       case 'AWS::KMS::Key.Arn': return `arn:${PARTITION}:kms:${region}:${account}:key/${logicalId}`;
       case 'AWS::KMS::Key.KeyId': return logicalId;
-      case 'AWS::IAM::Role.Arn': return `arn:${PARTITION}:iam::${account}:role/${this.ref(logicalId)}`;
+      // A role's ARN carries its path (`/` unless the role sets one).
+      case 'AWS::IAM::Role.Arn': return `arn:${PARTITION}:iam::${account}:role${this.iamPath(logicalId)}${this.ref(logicalId)}`;
       case 'AWS::KinesisFirehose::DeliveryStream.Arn':
         return `arn:${PARTITION}:firehose:${region}:${account}:deliverystream/${this.ref(logicalId)}`;
       case 'AWS::Logs::LogGroup.Arn': return `arn:${PARTITION}:logs:${region}:${account}:log-group:${this.ref(logicalId)}:*`;
@@ -210,8 +211,12 @@ export class TemplateResolver {
   private managedPolicyArn(logicalId: string): string {
     const properties = this.resource(logicalId).Properties ?? {};
     const name = properties.ManagedPolicyName === undefined ? logicalId : this.resolveString(properties.ManagedPolicyName);
-    const path = properties.Path === undefined ? '/' : this.resolveString(properties.Path);
-    return `arn:${PARTITION}:iam::${this.env.account}:policy${path}${name}`;
+    return `arn:${PARTITION}:iam::${this.env.account}:policy${this.iamPath(logicalId)}${name}`;
+  }
+
+  private iamPath(logicalId: string): string {
+    const path = this.resource(logicalId).Properties?.Path;
+    return path === undefined ? '/' : this.resolveString(path);
   }
 
   private resolveList(fn: string, list: unknown): unknown[] {

@@ -1,3 +1,4 @@
+import { IsolationMetadata } from '../../core/isolation-metadata';
 import { IsolationResult } from '../isolation-analysis';
 import { mermaidDiagram } from './mermaid-diagram';
 import { ResourceNode } from '../model/reference-finder';
@@ -80,6 +81,7 @@ export function reportJson(input: ReportInput): unknown {
     exemptions: isolation.exemptions.map(e => ({
       resource: ref(e.resource), reason: e.reason, sharedBy: e.sharedBy, allowedLayers: e.allowedLayers ?? null, builtIn: e.builtIn,
     })),
+    tamperWatch: tamperWatchOf(model.resources),
     checks: outcomes.map(o => ({
       rule: o.ruleName,
       level: o.rule.level,
@@ -166,6 +168,19 @@ export function reportMarkdown(input: ReportInput): string {
     lines.push('');
   }
 
+  lines.push('## Tamper watch', '');
+  const tamper = tamperWatchOf(model.resources);
+  if (tamper.length === 0) {
+    lines.push('None: nothing alarms when a control is switched off, only the silence afterwards (give the watch layer a log destination for its trail).', '');
+  } else {
+    lines.push('CloudTrail calls that disable, detach, weaken or delete a control, matched to this app\'s resources by EventBridge rules; each match is notified and counted in its layer\'s `TamperEvents` metric, with an alarm at 1.', '');
+    lines.push('| layer | resources | watched calls | rules |', '|---|---|---|---|');
+    for (const t of tamper) {
+      lines.push(`| ${t.layer} | ${t.calls.map(c => `${c.what} (${c.resources})`).join(', ')} | ${t.calls.map(c => `${c.what}: ${c.eventNames.join(', ')}`).join('; ')} | ${t.rules} |`);
+    }
+    lines.push('');
+  }
+
   lines.push('## Observes edges', '');
   if (isolation.observes.length === 0) lines.push('None.');
   else lines.push('| layer | from | observes | reason |', '|---|---|---|---|');
@@ -182,6 +197,36 @@ export function reportMarkdown(input: ReportInput): string {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+interface TamperEntry {
+  readonly layer: string;
+  readonly rules: number;
+  readonly calls: Array<{ what: string; eventNames: string[]; resources: number }>;
+}
+
+/** The calls the app's tamper watches watch, per watched layer, from their rules' metadata. */
+function tamperWatchOf(resources: ResourceNode[]): TamperEntry[] {
+  const byLayer = new Map<string, { rules: number; calls: Map<string, { what: string; eventNames: Set<string>; resources: number }> }>();
+  for (const r of resources) {
+    const entry = r.metadata[IsolationMetadata.TAMPER_WATCH] as Omit<TamperEntry, 'rules'> | undefined;
+    if (!entry) continue;
+    const layer = byLayer.get(entry.layer) ?? { rules: 0, calls: new Map() };
+    layer.rules++;
+    for (const c of entry.calls) {
+      const call = layer.calls.get(c.what) ?? { what: c.what, eventNames: new Set<string>(), resources: 0 };
+      c.eventNames.forEach(e => call.eventNames.add(e));
+      call.resources = Math.max(call.resources, c.resources);
+      layer.calls.set(c.what, call);
+    }
+    byLayer.set(entry.layer, layer);
+  }
+  return [...byLayer.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([layer, l]) => ({
+    layer,
+    rules: l.rules,
+    calls: [...l.calls.values()].sort((a, b) => a.what.localeCompare(b.what))
+      .map(c => ({ what: c.what, eventNames: [...c.eventNames].sort(), resources: c.resources })),
+  }));
 }
 
 function escapeCell(s: string): string {
