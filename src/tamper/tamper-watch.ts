@@ -1,4 +1,7 @@
-import { Annotations, ArnFormat, AspectPriority, Aspects, CfnResource, Duration, IAspect, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Annotations, ArnFormat, AspectPriority, Aspects, CfnResource, Duration, IAspect, Names, Reference, RemovalPolicy, Stack,
+  Token, Tokenization, Validations,
+} from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -211,11 +214,13 @@ export class TamperWatch extends Construct {
       const counts = new Map<string, number>();
       list.forEach(r => counts.set(r.type.what, (counts.get(r.type.what) ?? 0) + 1));
       rules.forEach((rendered, i) => ruleNames.push(this.newRule(`${layerName}-${i + 1}`, layerName, rendered, logGroups.get(layerName)!, counts)));
-      for (const r of [...list.map(w => w.resource), ...roles].map(resource => ({ resource }))) {
-        const resourceLayer = DefenceLayer.of(r.resource);
-        if (resourceLayer && resourceLayer.layerName !== this.layer.layerName) {
-          (this.layer as DefenceLayer).observe(r.resource, {
-            reason: `the ${this.layer.layerName} layer's tamper watch names the ${resourceLayer.layerName} layer's resources in its event patterns`,
+      // The patterns only name the resources they reference (the watched ones, the layer's own roles, what an
+      // association protects): read-only, declared as observes edges.
+      for (const target of referencedResources(rules.map(r => r.pattern))) {
+        const targetLayer = DefenceLayer.of(target);
+        if (targetLayer?.layerName !== this.layer.layerName) {
+          (this.layer as DefenceLayer).observe(target, {
+            reason: `the ${this.layer.layerName} layer's tamper watch names ${targetLayer ? `the ${targetLayer.layerName} layer's` : 'this'} resource in its event patterns`,
           });
         }
       }
@@ -409,6 +414,38 @@ export class TamperWatch extends Construct {
   private isOwnRule(resource: CfnResource): boolean {
     return resource.node.scopes.includes(this);
   }
+}
+
+/** The resources a set of patterns references (`Ref`, `Fn::GetAtt`, in this stack or another). */
+function referencedResources(patterns: unknown[]): CfnResource[] {
+  const targets = patterns.flatMap(p => findTokens(p)).map(ref => ref.target);
+  return [...new Set(targets)].filter((t): t is CfnResource => CfnResource.isCfnResource(t));
+}
+
+/** The references (`Reference` tokens) anywhere in a value. */
+function findTokens(value: unknown): Reference[] {
+  const out: Reference[] = [];
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string' && Token.isUnresolved(v)) {
+      for (const token of Tokenization.reverseString(v).tokens) collect(token);
+    } else if (Array.isArray(v)) {
+      // A list token (Fn::Split) is a one-element array of an encoded string.
+      const list = Tokenization.reverseList(v as string[]);
+      if (list) collect(list);
+      else v.forEach(visit);
+    } else if (v && typeof v === 'object') {
+      collect(v);
+    }
+  };
+  const seen = new Set<unknown>();
+  const collect = (token: unknown): void => {
+    if (!token || typeof token !== 'object' || seen.has(token)) return;
+    seen.add(token);
+    if (token instanceof Reference) out.push(token);
+    else Object.values(token).forEach(visit);
+  };
+  visit(value);
+  return out;
 }
 
 function envOf(stack: Stack): string {

@@ -99,14 +99,17 @@ export const WATCHED_RESOURCE_TYPES: WatchedResourceType[] = [
     cfnType: 'AWS::Logs::LogGroup',
     what: 'log group',
     source: 'aws.logs',
-    groups: [{
-      eventNames: [
-        'DeleteLogGroup', 'PutRetentionPolicy', 'DeleteSubscriptionFilter', 'PutSubscriptionFilter',
-        'DeleteMetricFilter', 'PutMetricFilter', 'DisassociateKmsKey', 'DeleteLogStream',
-      ],
-      // Newer calls also accept the log group's ARN as `resourceIdentifier`.
-      fields: [field('logGroupName'), field('resourceIdentifier', 'logGroupArn')],
-    }],
+    groups: [
+      {
+        eventNames: [
+          'DeleteLogGroup', 'PutRetentionPolicy', 'DeleteSubscriptionFilter', 'PutSubscriptionFilter',
+          'DeleteMetricFilter', 'PutMetricFilter', 'DisassociateKmsKey', 'DeleteLogStream',
+        ],
+        fields: [field('logGroupName')],
+      },
+      // DisassociateKmsKey also takes the log group's ARN as `resourceIdentifier`.
+      { eventNames: ['DisassociateKmsKey'], fields: [field('resourceIdentifier', 'logGroupArn')] },
+    ],
   },
   {
     // An account-wide policy that lets a service (EventBridge) write into log groups: without it the tamper counts stop.

@@ -1,10 +1,12 @@
-import { App, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { IConstruct } from 'constructs';
 import { ArchiveRetentionMode, LogArchive, LogDeliveryHeartbeat } from '../../src/archive';
 import { DefenceInDepthChecks } from '../../src/checks';
 import { DefenceLayer } from '../../src/core';
@@ -212,6 +214,43 @@ describe('DefenceInDepth-HeartbeatPerControl and DefenceInDepth-GoingDarkAlarmPe
       expect.stringMatching(/The host layer 'host' has no going-dark alarm on its chatter/),
     ]));
     expect(darkFindings).toHaveLength(4);
+  });
+});
+
+describe('DefenceInDepth-TamperWatchPerControl', () => {
+  function controls(s: Stack, tamper: 'own trail' | 'organization trail' | 'none') {
+    const archive = new LogArchive(s, 'Archive');
+    const edge = new EdgeFilter(s, 'Edge', { logDestination: archive });
+    const edgeHeartbeat = edge.addHeartbeat({ endpoint: 'https://app.example.com' });
+    const watch = new DefenceWatch(s, 'Watch', tamper === 'own trail' ? { logDestination: archive }
+      : { tamperWatch: tamper === 'organization trail' ? { useOrganizationTrail: true } : undefined });
+    const delivery = new LogDeliveryHeartbeat(s, 'LogDelivery', { destination: archive });
+    watch.watch(edgeHeartbeat);
+    watch.watch(delivery.heartbeat);
+  }
+
+  test('compliant: the tamper watch matches calls on the edge and the archive (own trail, or an organization trail)', () => {
+    expect(check(s => controls(s, 'own trail')).byRule('TamperWatchPerControl')).toEqual([]);
+    expect(check(s => controls(s, 'organization trail')).byRule('TamperWatchPerControl')).toEqual([]);
+  });
+
+  test('non-compliant: a watch layer without a tamper watch; a tamper rule switched off', () => {
+    expect(check(s => controls(s, 'none')).byRule('TamperWatchPerControl').map(v => v.description)).toEqual([
+      expect.stringMatching(/No tamper watch matches calls on the log delivery layer 'archive'/),
+      expect.stringMatching(/No tamper watch matches calls on the edge layer 'edge': switching it off would be seen only by the silence afterwards/),
+    ]);
+    const { byRule } = check(s => {
+      controls(s, 'own trail');
+      // Every edge rule disabled after the fact (the rules are made at synth: disable them in an aspect that runs after).
+      Aspects.of(s).add({
+        visit: (node: IConstruct) => {
+          if (node instanceof events.CfnRule && JSON.stringify(node.getMetadata('cdk-defence-in-depth:tamper-watch') ?? {}).includes('"layer":"edge"')) {
+            node.state = 'DISABLED';
+          }
+        },
+      }, { priority: AspectPriority.READONLY });
+    });
+    expect(byRule('TamperWatchPerControl').map(v => v.description)).toEqual([expect.stringMatching(/the edge layer 'edge'/)]);
   });
 });
 

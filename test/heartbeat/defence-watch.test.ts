@@ -111,7 +111,8 @@ describe('the watch layer', () => {
   const w = watchedWorkload({ emails: ['security@example.com'] });
   const { stack } = w;
   const template = Template.fromStack(stack);
-  const alarms = resourcesUnder(template, stack, 'AWS::CloudWatch::Alarm', 'Workload/Watch/');
+  // The going-dark alarms (the tamper watch's alarms count events: no data there is the normal state).
+  const alarms = resourcesUnder(template, stack, 'AWS::CloudWatch::Alarm', 'Workload/Watch/GoingDark');
 
   test('every going-dark alarm is in the watch layer and treats missing data as breaching', () => {
     // Per heartbeat: failed/silent heartbeat, silent peers, and two per chatter signal (band, floor).

@@ -7,6 +7,7 @@ import { NoAdminIngressFromInternet } from './no-admin-ingress-from-internet';
 import { NoSharedDependency } from './no-shared-dependency';
 import { RemoteLoggingPerLayer } from './remote-logging-per-layer';
 import { DefenceRule } from './rule';
+import { TamperWatchPerControl } from './tamper-watch-per-control';
 import { WafNotCountOnly } from './waf-not-count-only';
 
 /** Every rule of the defence-in-depth pack, in the order of RULES.md. */
@@ -19,5 +20,6 @@ export const ALL_RULES: DefenceRule[] = [
   new HostFilterEnforcing(),
   new HeartbeatPerControl(),
   new GoingDarkAlarmPerControl(),
+  new TamperWatchPerControl(),
   new EveryWebHostMirrored(),
 ];
