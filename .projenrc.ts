@@ -165,4 +165,10 @@ project.addTask('benchmark-heartbeat', {
   receiveArgs: true,
 }).exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/benchmark-heartbeat.ts');
 
+// The tamper watch's share of a whole service's synth: with and without its rules (run by hand).
+project.addTask('benchmark-tamper-watch', {
+  description: 'Synth time of the minimal service with and without the tamper watch\'s rules (args: rounds, default 7)',
+  receiveArgs: true,
+}).exec('ts-node --transpile-only --project scripts/tsconfig.json scripts/benchmark-tamper-watch.ts');
+
 project.synth();
