@@ -5,9 +5,9 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { GoingDarkAlarms } from './going-dark-alarms';
+import { alarmTopic } from '../core/alarm-topic';
 import { DefenceLayer } from '../core/defence-layer';
 import { IHeartbeat } from '../core/heartbeat';
 import { layerKey } from '../core/key-policy';
@@ -122,26 +122,7 @@ export class DefenceWatch extends DefenceLayer {
 
     this.encryptionKey = layerKey(this, 'Key', 'Watch layer: encrypts the alarm topic');
     // Alarms publish to the encrypted topic: CloudWatch needs the key, for this account's alarms only.
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsPublishToTheTopic',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-    }));
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'Defence in depth: a control went dark',
-      masterKey: this.encryptionKey,
-      enforceSSL: true,
-    });
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsOfThisAccount',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-    }));
-    for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    this.topic = alarmTopic(this, 'Topic', 'Defence in depth: a control went dark', this.encryptionKey, props.emails ?? []);
     if (props.logDestination) {
       const path = props.logDestination.addDeliveryPath(this, 'NotificationDelivery', { pathName: 'notifications', steady: false });
       this.deliveryPath = path;

@@ -10,10 +10,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, IConstruct } from 'constructs';
 import { renderRules, RenderedRule, WatchedResource, watchedResourceOf } from './event-patterns';
 import { MIRROR_SESSION_CALLS, WATCHED_RESOURCE_TYPES } from './watched-calls';
+import { alarmTopic, allowServiceToPublish } from '../core/alarm-topic';
 import { DefenceLayer, IDefenceLayer } from '../core/defence-layer';
 import { IsolationMetadata } from '../core/isolation-metadata';
 import { layerKey } from '../core/key-policy';
@@ -131,21 +131,8 @@ export class TamperWatch extends Construct {
     this.alarmTopic = props.alarmTopic ?? this.newTopic(props.emails ?? []);
     allowCloudWatchLogsToUse(this.encryptionKey, 'AllowCloudWatchLogsForTamperEvents');
     // EventBridge publishes each tamper event to the encrypted topic, for this account's rules only.
-    const account = Stack.of(this).account;
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'EventBridgePublishesTamperEvents',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': account } },
-    }));
-    this.alarmTopic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'EventBridgeTamperRulesOfThisAccount',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.alarmTopic.topicArn],
-      conditions: { StringEquals: { 'aws:SourceAccount': account } },
-    }));
+    allowServiceToPublish(this.alarmTopic, this.encryptionKey, 'events.amazonaws.com',
+      { keySid: 'EventBridgePublishesTamperEvents', topicSid: 'EventBridgeTamperRulesOfThisAccount' });
 
     if (props.useOrganizationTrail) {
       Annotations.of(this).addWarningV2('cdk-defence-in-depth:tamper-watch-organization-trail',
@@ -242,29 +229,7 @@ export class TamperWatch extends Construct {
   }
 
   private newTopic(emails: string[]): sns.Topic {
-    const topic = new sns.Topic(this, 'Topic', {
-      displayName: `Defence in depth: a control of the ${this.layer.layerName} layer was tampered with`,
-      masterKey: this.encryptionKey,
-      enforceSSL: true,
-    });
-    // Its alarms publish to the encrypted topic: CloudWatch needs the key, for this account's alarms only.
-    const account = Stack.of(this).account;
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsPublishTamperAlarms',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': account } },
-    }));
-    topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsOfThisAccount',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: { StringEquals: { 'aws:SourceAccount': account } },
-    }));
-    for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
-    return topic;
+    return alarmTopic(this, 'Topic', `Defence in depth: a control of the ${this.layer.layerName} layer was tampered with`, this.encryptionKey, emails);
   }
 
   private newTrail(destination: ILogDestination): cloudtrail.CfnTrail {

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -171,6 +173,33 @@ describe('the tamper watch of a DefendedWebService', () => {
     const event = sampleEvent('aws.logs', 'DeleteLogGroup', { value: ids.ref(lateId), ...ENV });
     expect(matchesEventPattern(ids.resolve(naming[0][1].Properties.EventPattern), event)).toBe(true);
     expect(tamper.watchedCalls.find(w => w.layer === 'edge' && w.what === 'log group')?.eventNames).toContain('DeleteLogGroup');
+  });
+
+  test('the dashboard shows every layer\'s tamper events and its tamper alarm', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody;
+    const body = JSON.parse(JSON.stringify(stack.resolve(dashboard)).replace(/"Fn::Join":\["",/g, '"join":['));
+    const text = JSON.stringify(body);
+    expect(text).toContain('Tamper events (calls that switch a control off)');
+    for (const layer of LAYERS) expect(text).toContain(`${TAMPER_METRIC_NAMESPACE}/${layer}`);
+    // The alarm status widget lists each layer's tamper alarm.
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).filter(id => id.includes('TamperWatch'));
+    expect(alarmIds).toHaveLength(LAYERS.length);
+    for (const id of alarmIds) expect(text).toContain(`"${id}","Arn"`);
+  });
+
+  test('the report lists the watched calls per layer (report.md and report.json)', () => {
+    app.synth();
+    const dir = path.join(app.outdir, 'defence-in-depth');
+    const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf-8');
+    const section = md.slice(md.indexOf('## Tamper watch'), md.indexOf('## Observes edges'));
+    for (const layer of LAYERS) expect(section).toMatch(new RegExp(`^\\| ${layer} \\|`, 'm'));
+    expect(section).toMatch(/^\| archive \|.*key: DeleteImportedKeyMaterial, DisableKey, DisableKeyRotation, PutKeyPolicy, ScheduleKeyDeletion/m);
+    expect(section).toMatch(/^\| watch \|.*trail: DeleteTrail, PutEventSelectors, PutInsightSelectors, StopLogging, UpdateTrail/m);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf-8'));
+    expect(json.tamperWatch.map((t: { layer: string }) => t.layer)).toEqual(LAYERS);
+    const edge = json.tamperWatch.find((t: { layer: string }) => t.layer === 'edge');
+    expect(edge.calls.find((c: { what: string }) => c.what === 'web ACL association').eventNames).toEqual(['AssociateWebACL', 'DisassociateWebACL']);
+    expect(edge.rules).toBe(rules.filter(([, r]) => r.Metadata[TAMPER_WATCH_METADATA].layer === 'edge').length);
   });
 
   test('no warning: every layer is in the tamper watch\'s account and region, and it has its own trail', () => {
