@@ -108,6 +108,8 @@ export class FilteredEc2Hosts extends Construct {
       role: this.role,
       userData,
       requireImdsv2: true,
+      // Instance credentials stop at the instance: a container or a forwarded request one hop further cannot read them.
+      httpPutResponseHopLimit: 1,
       detailedMonitoring: true,
       blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(16, { encrypted: true }) }],
     });

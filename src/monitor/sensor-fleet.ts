@@ -74,6 +74,8 @@ export class SensorFleet extends Construct {
         ...sensorUserData({ homeNet: props.homeNet, ruleSources: props.options.ruleSources, localRules: props.options.localRules },
           props.logGroup.logGroupName, Stack.of(this).region)].join('\n')),
       requireImdsv2: true,
+      // Instance credentials stop at the instance: a container or a forwarded request one hop further cannot read them.
+      httpPutResponseHopLimit: 1,
       detailedMonitoring: true,
       blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(16, { encrypted: true }) }],
     });

@@ -59,6 +59,33 @@ run('host filter on loopback', () => {
     });
   });
 
+  test('the app cannot claim a block: its own x-defence-layer and x-request-id headers are hidden, its 403 passes unnamed', async () => {
+    const [appPort, port] = [await freePort(), await freePort()];
+    // An app that answers 403 and claims to be the host layer.
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(403, { 'x-defence-layer': 'host', 'x-request-id': 'forged-by-the-app', 'content-type': 'text/plain' });
+      res.end('denied by the app');
+    });
+    await new Promise<void>(resolve => upstream.listen(appPort, '127.0.0.1', resolve));
+    const filter = new LocalHostFilter({
+      options: {}, dir: fs.mkdtempSync(path.join(os.tmpdir(), 'hf-')), listen: `127.0.0.1:${port}`, upstream: `http://127.0.0.1:${appPort}`,
+    });
+    try {
+      await filter.start();
+      const reply = await request(port, '/account');
+      expect(reply.status).toBe(403);
+      expect(reply.body).toBe('denied by the app');
+      expect(reply.headers['x-defence-layer']).toBeUndefined();
+      expect(reply.headers['x-request-id']).toBeUndefined();
+      // The filter's own block still names the layer.
+      const blocked = await request(port, SQLI);
+      expect([blocked.status, blocked.headers['x-defence-layer']]).toEqual([403, 'host']);
+    } finally {
+      await filter.stop();
+      await new Promise(resolve => upstream.close(resolve));
+    }
+  });
+
   test('website: a method outside the profile (PUT) and a form XSS are blocked; the health check passes with an IP as Host', async () => {
     // Threshold 3, so that rule 920350 (Host is an IP address, 3 points) blocks on its own.
     await withFilter({ profile: HostFilterProfile.WEBSITE, inboundAnomalyThreshold: 3 }, async port => {

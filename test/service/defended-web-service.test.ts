@@ -51,7 +51,10 @@ describe('DefendedWebService with defaults', () => {
       .filter(p => JSON.stringify(p.GroupId).includes('WebHosts'));
     const port = web.host.listenPort;
     expect(ingress.map(p => [p.FromPort, p.ToPort])).toEqual([[port, port], [port, port]]);
-    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ MetadataOptions: Match.objectLike({ HttpTokens: 'required' }) }) });
+    // Every launch template (web hosts and sensors): IMDSv2 only, and credentials do not reach a hop further (a container).
+    const templates = Object.values(template.findResources('AWS::EC2::LaunchTemplate')).map((r: any) => r.Properties.LaunchTemplateData.MetadataOptions);
+    expect(templates).toHaveLength(2);
+    for (const options of templates) expect(options).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
   });
 
   test('isolation: no short circuit across edge, host, monitor, watch and archive', () => {

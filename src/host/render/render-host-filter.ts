@@ -154,6 +154,9 @@ ${temp}
       proxy_set_header Host $host;
       proxy_set_header X-Request-Id $request_id;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      # Only the filter names the layer that blocked: the app cannot claim (or fake) a block of the filter's.
+      proxy_hide_header ${BLOCK_HEADER};
+      proxy_hide_header x-request-id;
     }
   }
 }
