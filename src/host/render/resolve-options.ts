@@ -39,6 +39,8 @@ const PROFILES: Record<HostFilterProfile, { methods: string[]; contentTypes: str
 const NOISY_PL1_RULES = [932150];
 
 const PATH = /^\/[A-Za-z0-9._~/-]*$/;
+/** CRS 3.3's blocking evaluation (request and response anomaly scores): an exclusion must never remove it. */
+const BLOCKING_EVALUATION_RULES = [949110, 949111, 959100, 959101];
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const VARIABLE = '!?&?[A-Z_]+(?::[A-Za-z0-9_.\\-/^$*]+)?';
 const VARIABLES = new RegExp(`^${VARIABLE}(?:\\|${VARIABLE})*$`);
@@ -65,6 +67,7 @@ export function resolveHostFilterOptions(scope: IConstruct, options: HostFilterO
   v.check(allowedMethods.length > 0, 'allowedMethods', '[]', 'at least one method');
   allowedMethods.forEach((m, i) => v.matches(`allowedMethods[${i}]`, m, /^[A-Z]{1,20}$/, 'an HTTP method in capitals, e.g. GET'));
   const allowedContentTypes = options.allowedContentTypes ?? defaults.contentTypes;
+  v.check(allowedContentTypes.length > 0, 'allowedContentTypes', '[]', 'at least one media type (an empty list would refuse every request body)');
   allowedContentTypes.forEach((t, i) => v.matches(`allowedContentTypes[${i}]`, t, /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, 'a media type such as application/json'));
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? defaults.maxBody;
   v.integerInRange('maxRequestBodyBytes', maxRequestBodyBytes, 1, 1_073_741_824, 'bytes');
@@ -79,7 +82,12 @@ export function resolveHostFilterOptions(scope: IConstruct, options: HostFilterO
     if (e.pathPrefix !== undefined) v.matches(`${p}.pathPrefix`, e.pathPrefix, PATH, 'a path starting with /: letters, digits, . _ ~ - /');
     if (e.parameter !== undefined) v.matches(`${p}.parameter`, e.parameter, NAME, 'a parameter name: letters, digits, _ . -');
     v.check(e.ruleIds.length > 0, `${p}.ruleIds`, '[]', 'at least one CRS rule id');
-    e.ruleIds.forEach((id, j) => v.integerInRange(`${p}.ruleIds[${j}]`, id, 900000, 999999));
+    e.ruleIds.forEach((id, j) => {
+      v.integerInRange(`${p}.ruleIds[${j}]`, id, 900000, 999999);
+      // Without the blocking evaluation nothing is ever blocked for the requests the exclusion covers: the filter fails open.
+      v.check(!BLOCKING_EVALUATION_RULES.includes(id), `${p}.ruleIds[${j}]`, id,
+        `any rule but the blocking evaluation (${BLOCKING_EVALUATION_RULES.join(', ')}): without it nothing is blocked (raise the threshold instead)`);
+    });
     v.check(typeof e.reason === 'string' && e.reason.trim().length >= 10, `${p}.reason`, e.reason, 'a sentence of at least 10 characters');
   });
 
