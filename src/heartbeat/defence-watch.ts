@@ -117,8 +117,14 @@ export class DefenceWatch extends DefenceLayer {
       v.matches('slack.workspaceId', props.slack.workspaceId, /^[0-9A-Z]{1,255}$/, 'a Slack workspace id (capital letters and digits, e.g. T0123ABCD)');
       v.matches('slack.channelId', props.slack.channelId, /^[A-Za-z0-9]+$/, 'a Slack channel id (e.g. C0123456789)');
     }
+    v.checkDescribed(props.emails === undefined || props.emails.length > 0 || props.slack !== undefined, 'emails', '[] (and no slack)',
+      'at least one address, or a Slack channel: with neither, nobody would ever be told (leave emails out to subscribe to `topic` yourself)');
     v.throwIfInvalid();
     this.settings = { bandWidth, datapoints, periods };
+    if (props.emails === undefined && props.slack === undefined) {
+      Annotations.of(this).addWarningV2('cdk-defence-in-depth:watch-without-subscribers',
+        'The watch layer\'s alarm topic has no subscriber (no emails, no slack): subscribe to `topic` yourself, or nobody is told when a control goes dark.');
+    }
 
     this.encryptionKey = layerKey(this, 'Key', 'Watch layer: encrypts the alarm topic');
     // Alarms publish to the encrypted topic: CloudWatch needs the key, for this account's alarms only.

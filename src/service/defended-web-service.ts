@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -121,6 +121,14 @@ export class DefendedWebService extends Construct {
     v.check(props.edge?.logDestination === undefined, 'edge.logDestination', 'set', 'nothing: the edge ships to the service\'s logArchive');
     v.check(props.watch?.logDestination === undefined, 'watch.logDestination', 'set', 'nothing: the watch layer ships to the service\'s logArchive');
     v.checkDescribed(props.hosts === undefined || props.fargate === undefined, 'hosts, fargate', 'both set', 'one of them: EC2 hosts or a Fargate service');
+    // ACM certificates are regional: a load balancer can use only one of its own region.
+    const certArn = props.certificate?.certificateArn;
+    const stackRegion = Stack.of(this).region;
+    if (certArn && !Token.isUnresolved(certArn) && !Token.isUnresolved(stackRegion)) {
+      const certRegion = certArn.split(':')[3];
+      v.checkDescribed(certRegion === stackRegion, 'certificate', `${certArn} (in ${certRegion})`,
+        `a certificate of the load balancer's region, ${stackRegion} (ACM certificates are regional)`);
+    }
     v.matches('heartbeatPath', props.heartbeatPath, /^\/[A-Za-z0-9_\-.$/~@:+]{0,127}$/, 'a plain path starting with / (no wildcard, no query)');
     v.throwIfInvalid();
 

@@ -266,6 +266,18 @@ describe('options and invalid input', () => {
     })).toThrow(/Invalid configuration of 'S\/Watch'[\s\S]*bandWidth: 0 is not allowed; allowed: from 1 to 10[\s\S]*heartbeatDatapointsToAlarm: 4[\s\S]*emails\[0\][\s\S]*slack\.workspaceId/);
   });
 
+  test('emails: [] without slack tells nobody: an error; no emails at all: a warning to subscribe to the topic', () => {
+    const stack = new Stack(reportingApp(), 'S', { env: ENV });
+    expect(() => new DefenceWatch(stack, 'Empty', { emails: [] }))
+      .toThrow(/emails: \[\] \(and no slack\) is not allowed; allowed: at least one address, or a Slack channel: with neither, nobody would ever be told/);
+    const slackOnly = new DefenceWatch(stack, 'SlackOnly', { emails: [], slack: { workspaceId: 'T0123ABCD', channelId: 'C0123456789' } });
+    const unsubscribed = new DefenceWatch(stack, 'Unsubscribed');
+    // Read from the constructs: a watch layer that watches nothing cannot synthesize.
+    const warnings = (w: DefenceWatch) => w.node.metadata.filter(m => m.type === 'aws:cdk:warning').map(m => String(m.data));
+    expect(warnings(unsubscribed)).toEqual(expect.arrayContaining([expect.stringMatching(/alarm topic has no subscriber/)]));
+    expect(warnings(slackOnly).filter(m => /no subscriber/.test(m))).toEqual([]);
+  });
+
   test('a watch layer that watches nothing fails the synth; a heartbeat is watched once, and never one of the watch layer', () => {
     const app = reportingApp();
     const stack = new Stack(app, 'S', { env: ENV });

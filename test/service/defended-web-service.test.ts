@@ -97,6 +97,9 @@ describe('DefendedWebService options and invalid input', () => {
     const cert = acm.Certificate.fromCertificateArn(stack, 'Cert', CERT);
     expect(() => new DefendedWebService(stack, 'B', { certificate: cert })).toThrow(/domainName: undefined \(with a certificate\)/);
     expect(() => new DefendedWebService(stack, 'C', { certificate: cert, domainName: 'App.Example' })).toThrow(/domainName: "App.Example" is not allowed/);
+    const elsewhere = acm.Certificate.fromCertificateArn(stack, 'Elsewhere', CERT.replace(':eu-west-1:', ':us-east-1:'));
+    expect(() => new DefendedWebService(stack, 'E', { certificate: elsewhere, domainName: 'app.example.com' }))
+      .toThrow(/certificate: arn:aws:acm:us-east-1:.* \(in us-east-1\) is not allowed; allowed: a certificate of the load balancer's region, eu-west-1/);
     const other = LogArchive.fromArchiveAttributes(stack, 'Other', { bucketName: 'other-archive' });
     expect(() => new DefendedWebService(stack, 'D', { allowHttpOnlyForDemo: true, edge: { logDestination: other } }))
       .toThrow(/edge.logDestination: "set" is not allowed; allowed: nothing: the edge ships to the service's logArchive/);
